@@ -1,0 +1,127 @@
+/**
+ * Loading the config: YAML → secret substitution → zod schema → cross-references and mapping
+ * compilation. Any issue stops start-up with the file, the key path and the fix.
+ */
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { compileMappings, MappingConfigError, type MappingSet } from '../mapping/map.js';
+import { ConfigError, type ConfigIssue } from './errors.js';
+import { configSchema, type Config, type JobConfig } from './schema.js';
+import { processContext, substituteReferences, type SubstitutionContext } from './secrets.js';
+
+export interface PreparedJob {
+  readonly config: JobConfig;
+  readonly users: MappingSet;
+}
+
+export interface LoadedConfig {
+  readonly file: string;
+  readonly config: Config;
+  readonly jobs: readonly PreparedJob[];
+}
+
+export function loadConfigFile(file: string, context: SubstitutionContext = processContext): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const hint = code === 'ENOENT' ? 'file not found; pass --config PATH or set PROVISIOND_CONFIG' : `cannot read it (${code})`;
+    throw new ConfigError(file, [{ path: [], message: hint }]);
+  }
+  return parseConfig(text, file, context);
+}
+
+export function parseConfig(text: string, file: string, context: SubstitutionContext = processContext): LoadedConfig {
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      // One syntax error cascades into many; the first few point at the cause.
+      document.errors.slice(0, 3).map((e) => ({
+        path: [],
+        line: e.linePos?.[0]?.line,
+        message: `YAML syntax: ${e.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '')}`,
+      })),
+    );
+  }
+  const locate = (issues: readonly ConfigIssue[]) => issues.map((i) => ({ ...i, line: i.line ?? lineOf(document, lines, i.path) }));
+
+  const substituted = substituteReferences(document.toJS(), context);
+  if (substituted.issues.length > 0) throw new ConfigError(file, locate(substituted.issues));
+
+  const parsed = configSchema.safeParse(substituted.value);
+  if (!parsed.success) throw new ConfigError(file, locate(parsed.error.issues.map(describeZodIssue)));
+
+  const config = parsed.data;
+  const issues: ConfigIssue[] = [];
+  const jobs: PreparedJob[] = [];
+  const names = new Set<string>();
+  config.jobs.forEach((job, index) => {
+    if (names.has(job.name)) issues.push({ path: ['jobs', index, 'name'], message: `job name "${job.name}" is used twice; names must be unique` });
+    names.add(job.name);
+    if (!(job.source in config.sources)) {
+      const known = Object.keys(config.sources);
+      issues.push({
+        path: ['jobs', index, 'source'],
+        message: `no source named "${job.source}"; define it under "sources"${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+      });
+    }
+    try {
+      jobs.push({ config: job, users: compileMappings(job.users.mappings, { customJson: job.users.customJson }) });
+    } catch (error) {
+      if (!(error instanceof MappingConfigError)) throw error;
+      issues.push({
+        path: error.index < 0 ? ['jobs', index, 'users', 'customJson'] : ['jobs', index, 'users', 'mappings', error.index, error.field],
+        message: error.message,
+      });
+    }
+  });
+  for (const [name, source] of Object.entries(config.sources)) {
+    if (source.type === 'entra' && (source.clientSecret === undefined) === (source.certificatePath === undefined)) {
+      issues.push({ path: ['sources', name], message: 'set exactly one of "clientSecret" or "certificatePath"' });
+    }
+  }
+  if (issues.length > 0) throw new ConfigError(file, locate(issues));
+  return { file, config, jobs };
+}
+
+function describeZodIssue(issue: z.core.$ZodIssue): ConfigIssue {
+  const path = issue.path as PropertyKey[];
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return {
+        path,
+        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling (see \`provisiond schema\` for the keys allowed here)`,
+      };
+    case 'invalid_type':
+      if (issue.input === undefined) return { path, message: `required key is missing (expected ${issue.expected})` };
+      return { path, message: `expected ${issue.expected}, got ${describeInput(issue.input)}` };
+    case 'invalid_value':
+      return { path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
+    case 'invalid_union':
+      if ('discriminator' in issue && issue.discriminator) {
+        return { path: [...path, issue.discriminator], message: 'expected a known "type"' };
+      }
+      return { path, message: issue.message };
+    default:
+      return { path, message: issue.message };
+  }
+}
+
+function describeInput(input: unknown): string {
+  if (input === null) return 'null';
+  if (Array.isArray(input)) return 'a list';
+  return typeof input === 'object' ? 'a mapping' : typeof input;
+}
+
+/** The line of the deepest YAML node that exists along `path`, so a missing key points at its parent. */
+function lineOf(document: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const node = document.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
+    if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return undefined;
+}

@@ -1,0 +1,38 @@
+/**
+ * JSON logs on stdout (pino). Secrets are redacted by path as a second line of defence: the code
+ * never puts a token into a log record or an error message in the first place.
+ */
+import { destination as pinoDestination, pino, type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+export const REDACTED_PATHS = [
+  'token',
+  'clientSecret',
+  'certificatePassword',
+  'password',
+  'authorization',
+  'headers.authorization',
+  '*.token',
+  '*.clientSecret',
+  '*.certificatePassword',
+  '*.password',
+  '*.authorization',
+  '*.headers.authorization',
+  'config.sources.*.clientSecret',
+  'config.sources.*.token',
+  'config.jobs[*].target.token',
+];
+
+export function createLogger(level: LevelWithSilent = 'info', destination?: NodeJS.WritableStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'provisiond' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    },
+    destination ?? pinoDestination({ dest: 1, sync: true }),
+  );
+}

@@ -1,0 +1,215 @@
+/**
+ * The map stage: a source object → the SCIM attributes the target should hold. Pure: the clock
+ * and randomness come in through `MappingEnvironment`, so tests and previews are repeatable.
+ */
+import type { MappingConfig } from '../config/schema.js';
+import type { AttributeValue, Attributes } from '../sources/source.js';
+import { coerceValue, defaultTypeOf, type ScimType } from './coerce.js';
+import { compileExpression, ExpressionError, ExpressionEvaluationError, IGNORE_FLOW, type EvaluationScope } from './expression/index.js';
+import { parseTargetPath, PathSyntaxError, type ScimValue, type TargetPath } from './paths.js';
+
+export interface MappingEnvironment {
+  now(): Date;
+  random(): number;
+}
+
+export const realEnvironment: MappingEnvironment = { now: () => new Date(), random: Math.random };
+
+type Evaluator = (scope: EvaluationScope) => AttributeValue | typeof IGNORE_FLOW | undefined;
+
+export interface CompiledMapping {
+  /** Position in the job's mapping list, for error messages. */
+  readonly index: number;
+  readonly target: TargetPath;
+  readonly apply: 'always' | 'on-create';
+  readonly required: boolean;
+  readonly type: ScimType;
+  readonly fallback?: ScimValue;
+  readonly evaluate: Evaluator;
+}
+
+export interface MappingSet {
+  readonly mappings: readonly CompiledMapping[];
+  /** Where create requests carry custom attributes as one JSON string (Flip's customJson), if the job asks for it. */
+  readonly customJson?: TargetPath;
+  /** Source attributes the mappings read: what a source must fetch (Graph $select). */
+  readonly sourceAttributes: readonly string[];
+  /** True when a mapping targets `active`; otherwise the engine derives it from IsSoftDeleted. */
+  readonly mapsActive: boolean;
+}
+
+/** A mapping that cannot be compiled; `field` is the key within the mapping that is wrong. */
+export class MappingConfigError extends Error {
+  constructor(
+    readonly index: number,
+    readonly field: 'target' | 'expression' | 'customJson' | 'source',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MappingConfigError';
+  }
+}
+
+export function compileMappings(configs: readonly MappingConfig[], options: { customJson?: string } = {}): MappingSet {
+  const sourceAttributes = new Map<string, string>();
+  const seenTargets = new Map<string, number>();
+  const mappings = configs.map((config, index): CompiledMapping => {
+    let target: TargetPath;
+    try {
+      target = parseTargetPath(config.target);
+    } catch (error) {
+      if (error instanceof PathSyntaxError) throw new MappingConfigError(index, 'target', error.message);
+      throw error;
+    }
+    const previous = seenTargets.get(target.text.toLowerCase());
+    if (previous !== undefined) {
+      throw new MappingConfigError(index, 'target', `"${target.text}" is already mapped by mapping ${previous}; map each target attribute once`);
+    }
+    seenTargets.set(target.text.toLowerCase(), index);
+    const evaluate = compileEvaluator(config, index, (name) => {
+      if (!sourceAttributes.has(name.toLowerCase())) sourceAttributes.set(name.toLowerCase(), name);
+    });
+    return {
+      index,
+      target,
+      apply: config.apply,
+      required: config.required,
+      type: config.type ?? defaultTypeOf(target),
+      fallback: config.default,
+      evaluate,
+    };
+  });
+
+  let customJson: TargetPath | undefined;
+  if (options.customJson !== undefined) {
+    try {
+      customJson = parseTargetPath(options.customJson);
+    } catch (error) {
+      if (error instanceof PathSyntaxError) throw new MappingConfigError(-1, 'customJson', error.message);
+      throw error;
+    }
+  }
+  return {
+    mappings,
+    customJson,
+    sourceAttributes: [...sourceAttributes.values()].filter((n) => n.toLowerCase() !== 'issoftdeleted'),
+    mapsActive: mappings.some((m) => !m.target.schema && m.target.attribute === 'active' && !m.target.subAttribute),
+  };
+}
+
+function compileEvaluator(config: MappingConfig, index: number, uses: (attribute: string) => void): Evaluator {
+  if (config.source !== undefined) {
+    const name = config.source;
+    uses(name);
+    return (scope) => scope.attribute(name);
+  }
+  if (config.constant !== undefined) {
+    const value = config.constant;
+    return () => value;
+  }
+  try {
+    const compiled = compileExpression(config.expression as string);
+    compiled.attributes.forEach(uses);
+    return (scope) => compiled.evaluate(scope) as AttributeValue | typeof IGNORE_FLOW;
+  } catch (error) {
+    if (error instanceof ExpressionError) {
+      throw new MappingConfigError(index, 'expression', `column ${error.column}: ${error.reason}`);
+    }
+    throw error;
+  }
+}
+
+/** What one source object becomes in the target. Keys are target path texts. */
+export interface MappedObject {
+  /** Attributes sent on create and kept in sync by updates. */
+  readonly attributes: Readonly<Record<string, ScimValue>>;
+  /** Attributes sent on create only (apply: on-create, customJson). */
+  readonly createOnly: Readonly<Record<string, ScimValue>>;
+}
+
+export type MapOutcome = { readonly ok: true; readonly value: MappedObject } | { readonly ok: false; readonly error: string };
+
+export interface MappableObject {
+  readonly id: string;
+  readonly attributes: Attributes;
+}
+
+/**
+ * Maps one object. `softDeleted` is Entra's IsSoftDeleted: out of scope, disabled or soft-deleted.
+ * A missing required value or an unparsable one is an error for this object only.
+ */
+export function mapObject(object: MappableObject, softDeleted: boolean, set: MappingSet, env: MappingEnvironment): MapOutcome {
+  const scope = createScope(object.attributes, softDeleted, env);
+  const attributes: Record<string, ScimValue> = {};
+  const createOnly: Record<string, ScimValue> = {};
+  for (const mapping of set.mappings) {
+    let raw: AttributeValue | typeof IGNORE_FLOW | undefined;
+    try {
+      raw = mapping.evaluate(scope);
+    } catch (error) {
+      if (error instanceof ExpressionEvaluationError) {
+        return { ok: false, error: `${mapping.target.text}: ${error.message}` };
+      }
+      throw error;
+    }
+    if (raw === IGNORE_FLOW) continue;
+    let value: ScimValue | undefined = isEmpty(raw) ? mapping.fallback : (raw as ScimValue);
+    if (isEmpty(value)) {
+      if (mapping.required) {
+        return { ok: false, error: `required attribute ${mapping.target.text} is empty (mapping ${mapping.index})` };
+      }
+      continue; // Like Entra: a null value is not sent, so it cannot blank the target.
+    }
+    const coerced = coerceValue(value as ScimValue, mapping.type);
+    if (!coerced.ok) return { ok: false, error: `${mapping.target.text}: ${coerced.error}` };
+    value = coerced.value;
+    (mapping.apply === 'on-create' ? createOnly : attributes)[mapping.target.text] = value;
+  }
+  if (!set.mapsActive) attributes.active = !softDeleted;
+  if (set.customJson) {
+    const json = customJsonValue(set, attributes);
+    if (json !== undefined) createOnly[set.customJson.text] = json;
+  }
+  return { ok: true, value: { attributes, createOnly } };
+}
+
+/**
+ * Flip-style customJson: the custom attributes travel as one JSON string on create, because Entra-tested
+ * apps cannot rely on complex extension attributes arriving in the first POST. JSON.stringify escapes
+ * quotes, backslashes and control characters that a hand-built Join would break on.
+ */
+function customJsonValue(set: MappingSet, attributes: Readonly<Record<string, ScimValue>>): string | undefined {
+  const entries: { technicalName: string; value: ScimValue }[] = [];
+  for (const mapping of set.mappings) {
+    const { filter, subAttribute } = mapping.target;
+    if (filter?.attribute !== 'technicalName' || subAttribute !== 'value') continue;
+    const value = attributes[mapping.target.text];
+    if (value !== undefined) entries.push({ technicalName: filter.value, value });
+  }
+  return entries.length === 0 ? undefined : JSON.stringify({ attributes: entries });
+}
+
+/** The paths a create carries inside customJson instead of as complex attributes. */
+export function isCarriedByCustomJson(set: MappingSet, path: TargetPath): boolean {
+  return set.customJson !== undefined && path.filter?.attribute === 'technicalName' && path.subAttribute === 'value';
+}
+
+function isEmpty(value: unknown): boolean {
+  return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+}
+
+function createScope(attributes: Attributes, softDeleted: boolean, env: MappingEnvironment): EvaluationScope {
+  let lowerCased: Map<string, AttributeValue> | undefined;
+  return {
+    attribute(name) {
+      if (name in attributes) return attributes[name];
+      const lower = name.toLowerCase();
+      if (lower === 'issoftdeleted') return softDeleted ? 'True' : 'False';
+      // Entra attribute names are case-insensitive; index lazily since most lookups hit exactly.
+      if (!lowerCased) lowerCased = new Map(Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v]));
+      return lowerCased.get(lower);
+    },
+    now: () => env.now(),
+    random: () => env.random(),
+  };
+}

@@ -1,0 +1,171 @@
+/**
+ * SCIM attribute paths as admins write them in mappings, and the three things the engine does
+ * with one: write a value into a resource (create), read it back (matching an existing object),
+ * and address it in a PATCH (update).
+ *
+ *   title                                   simple
+ *   name.givenName                          complex sub-attribute
+ *   emails[type eq "work"].value            filtered multi-valued
+ *   urn:…:enterprise:2.0:User:department    extension attribute (schema URN, then a colon)
+ *   urn:…:flip:custom:2.0:User:attributes[technicalName eq "soccer_team"].value
+ */
+
+export type ScimValue = string | number | boolean | null | readonly ScimValue[] | { readonly [key: string]: ScimValue };
+export type ScimObject = Record<string, ScimValue>;
+
+export interface ValueFilter {
+  readonly attribute: string;
+  readonly value: string;
+}
+
+export interface TargetPath {
+  /** The path as the mapping wrote it (whitespace normalised); used as the key in snapshots and PATCH paths. */
+  readonly text: string;
+  /** Extension schema URN, or undefined for core attributes. */
+  readonly schema?: string;
+  readonly attribute: string;
+  readonly filter?: ValueFilter;
+  readonly subAttribute?: string;
+}
+
+export class PathSyntaxError extends Error {
+  constructor(readonly path: string, reason: string) {
+    super(`"${path}" is not a SCIM attribute path: ${reason}`);
+    this.name = 'PathSyntaxError';
+  }
+}
+
+const NAME = /^[A-Za-z$][\w$-]*$/;
+const FILTER = /^\s*([A-Za-z][\w-]*)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i;
+
+export function parseTargetPath(raw: string): TargetPath {
+  const input = raw.trim();
+  let schema: string | undefined;
+  let rest = input;
+  if (/^urn:/i.test(input)) {
+    // The attribute starts after the last colon that precedes any filter bracket: a filter value may contain colons.
+    const bracket = input.indexOf('[');
+    const head = bracket === -1 ? input : input.slice(0, bracket);
+    const colon = head.lastIndexOf(':');
+    if (colon <= 'urn:'.length) throw new PathSyntaxError(raw, 'an extension path is the schema URN, a colon, then the attribute');
+    schema = input.slice(0, colon);
+    rest = input.slice(colon + 1);
+  }
+
+  let attribute: string;
+  let filter: ValueFilter | undefined;
+  let subAttribute: string | undefined;
+  const open = rest.indexOf('[');
+  if (open !== -1) {
+    const close = rest.indexOf(']', open);
+    if (close === -1) throw new PathSyntaxError(raw, 'missing "]"');
+    attribute = rest.slice(0, open);
+    const filterMatch = FILTER.exec(rest.slice(open + 1, close));
+    if (!filterMatch) throw new PathSyntaxError(raw, 'a value filter must look like [type eq "work"]');
+    filter = { attribute: filterMatch[1] as string, value: (filterMatch[2] as string).replace(/\\(.)/g, '$1') };
+    const after = rest.slice(close + 1);
+    if (after !== '') {
+      if (!after.startsWith('.')) throw new PathSyntaxError(raw, 'expected ".subAttribute" after the filter');
+      subAttribute = after.slice(1);
+    }
+  } else {
+    const dot = rest.indexOf('.');
+    attribute = dot === -1 ? rest : rest.slice(0, dot);
+    if (dot !== -1) subAttribute = rest.slice(dot + 1);
+  }
+
+  if (!NAME.test(attribute)) throw new PathSyntaxError(raw, `"${attribute}" is not an attribute name`);
+  if (subAttribute !== undefined && !NAME.test(subAttribute)) {
+    throw new PathSyntaxError(raw, `"${subAttribute}" is not a sub-attribute name`);
+  }
+  if (filter && subAttribute === undefined) {
+    throw new PathSyntaxError(raw, 'a filtered path must name the sub-attribute to set, e.g. emails[type eq "work"].value');
+  }
+  return { text: renderPath({ schema, attribute, filter, subAttribute }), schema, attribute, filter, subAttribute };
+}
+
+function renderPath(p: Omit<TargetPath, 'text'>): string {
+  let out = p.schema ? `${p.schema}:${p.attribute}` : p.attribute;
+  if (p.filter) out += `[${p.filter.attribute} eq ${JSON.stringify(p.filter.value)}]`;
+  if (p.subAttribute !== undefined) out += `.${p.subAttribute}`;
+  return out;
+}
+
+/** The object that holds the path's attribute: the resource itself, or its extension object. */
+function container(resource: ScimObject, path: TargetPath, create: boolean): ScimObject | undefined {
+  if (!path.schema) return resource;
+  const existing = findKey(resource, path.schema);
+  if (existing !== undefined) {
+    const value = resource[existing];
+    return isObject(value) ? (value as ScimObject) : undefined;
+  }
+  if (!create) return undefined;
+  const fresh: ScimObject = {};
+  resource[path.schema] = fresh;
+  const schemas = Array.isArray(resource.schemas) ? (resource.schemas as string[]) : [];
+  if (!schemas.includes(path.schema)) resource.schemas = [...schemas, path.schema];
+  return fresh;
+}
+
+/** Writes `value` at `path`, creating the complex or multi-valued element it needs. */
+export function writePath(resource: ScimObject, path: TargetPath, value: ScimValue): void {
+  const holder = container(resource, path, true) as ScimObject;
+  if (path.filter) {
+    const list = Array.isArray(holder[path.attribute]) ? [...(holder[path.attribute] as ScimObject[])] : [];
+    let index = list.findIndex((e) => isObject(e) && e[path.filter!.attribute] === path.filter!.value);
+    if (index === -1) {
+      // Entra marks the work e-mail primary; apps that require one primary address were tested against that.
+      const element: ScimObject = path.attribute === 'emails' && path.filter.value === 'work' && list.length === 0
+        ? { primary: true, [path.filter.attribute]: path.filter.value }
+        : { [path.filter.attribute]: path.filter.value };
+      list.push(element);
+      index = list.length - 1;
+    }
+    list[index] = { ...(list[index] as ScimObject), [path.subAttribute as string]: value };
+    holder[path.attribute] = list;
+    return;
+  }
+  if (path.subAttribute !== undefined) {
+    const current = holder[path.attribute];
+    holder[path.attribute] = { ...(isObject(current) ? (current as ScimObject) : {}), [path.subAttribute]: value };
+    return;
+  }
+  holder[path.attribute] = value;
+}
+
+/** Reads the value at `path` from a resource the target returned (attribute names case-insensitive, as SCIM says). */
+export function readPath(resource: ScimObject, path: TargetPath): ScimValue | undefined {
+  const holder = container(resource, path, false);
+  if (!holder) return undefined;
+  const key = findKey(holder, path.attribute);
+  if (key === undefined) return undefined;
+  const value = holder[key];
+  if (path.filter) {
+    if (!Array.isArray(value)) return undefined;
+    const element = (value as ScimValue[]).find((e) => {
+      if (!isObject(e)) return false;
+      const filterKey = findKey(e as ScimObject, path.filter!.attribute);
+      const v = filterKey === undefined ? undefined : (e as ScimObject)[filterKey];
+      return typeof v === 'string' && v.toLowerCase() === path.filter!.value.toLowerCase();
+    }) as ScimObject | undefined;
+    if (!element) return undefined;
+    const subKey = findKey(element, path.subAttribute as string);
+    return subKey === undefined ? undefined : element[subKey];
+  }
+  if (path.subAttribute !== undefined) {
+    if (!isObject(value)) return undefined;
+    const subKey = findKey(value as ScimObject, path.subAttribute);
+    return subKey === undefined ? undefined : (value as ScimObject)[subKey];
+  }
+  return value;
+}
+
+function findKey(object: ScimObject, name: string): string | undefined {
+  if (name in object) return name;
+  const lower = name.toLowerCase();
+  return Object.keys(object).find((k) => k.toLowerCase() === lower);
+}
+
+function isObject(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}

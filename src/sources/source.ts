@@ -1,0 +1,72 @@
+/**
+ * The one interface every identity provider adapter implements. Everything downstream of
+ * `read` (scope, map, diff, plan) sees only these plain objects, never an SDK type.
+ */
+
+/** A JSON-like attribute value as an IdP returns it; arrays are multi-valued attributes. */
+export type AttributeValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly AttributeValue[]
+  | { readonly [key: string]: AttributeValue };
+
+export type Attributes = Readonly<Record<string, AttributeValue>>;
+
+export interface SourceUser {
+  /** The IdP's immutable object id (Entra objectId, Okta user id). */
+  readonly id: string;
+  /** Attributes under the IdP's own names (Graph: userPrincipalName, mail…; Okta: login, email…). */
+  readonly attributes: Attributes;
+  /** False when the account is disabled in the IdP (Entra accountEnabled=false, Okta SUSPENDED). */
+  readonly enabled: boolean;
+  /** True when the object is soft-deleted (Entra deleted items, Okta DEPROVISIONED). */
+  readonly deleted: boolean;
+}
+
+export interface SourceGroup {
+  readonly id: string;
+  readonly attributes: Attributes;
+  readonly memberIds: readonly string[];
+}
+
+/** What a read cost: surfaced in the cycle summary and metrics. */
+export interface ReadStats {
+  requests: number;
+  retries: number;
+  throttledMs: number;
+}
+
+export interface UserQuery {
+  /** Source attribute names the job's mappings and scope need; adapters add the ones they need themselves. */
+  readonly attributes: readonly string[];
+}
+
+export interface Source {
+  readonly name: string;
+  readonly kind: string;
+  /**
+   * Every user of the directory, page by page. Throws SourceReadError when a page cannot be read
+   * after the adapter's retries, so the engine can tell a partial read from users leaving.
+   */
+  readUsers(query: UserQuery): AsyncIterable<readonly SourceUser[]>;
+  /** One user by object id or sign-in name; undefined when the IdP has no such user. */
+  readUser(idOrUserName: string, query: UserQuery): Promise<SourceUser | undefined>;
+  /** Ids of the users that are members of a group (given by id or display name), nested groups included. */
+  resolveGroupMembers(groupRef: string): Promise<ReadonlySet<string>>;
+  stats(): ReadStats;
+}
+
+/** A read that failed after retries. `source` names the configured source so the message says what to fix. */
+export class SourceReadError extends Error {
+  constructor(
+    readonly source: string,
+    message: string,
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`source "${source}": ${message}`, options);
+    this.name = 'SourceReadError';
+  }
+}

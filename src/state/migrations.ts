@@ -1,0 +1,57 @@
+/**
+ * The state database's schema, as an append-only list: a released migration is never edited,
+ * a change is a new entry. `user_version` records how far a database has come.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: links, runs, pending operations, read cursors
+  `
+  CREATE TABLE links (
+    job         TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('user', 'group')),
+    source_id   TEXT NOT NULL,
+    target_id   TEXT NOT NULL,
+    label       TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('active', 'disabled', 'deleted')),
+    attributes  TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (job, kind, source_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX links_by_target ON links (job, kind, target_id);
+
+  CREATE TABLE runs (
+    id           INTEGER PRIMARY KEY,
+    job          TEXT NOT NULL,
+    mode         TEXT NOT NULL,
+    started_at   TEXT NOT NULL,
+    finished_at  TEXT,
+    outcome      TEXT NOT NULL,
+    counts       TEXT NOT NULL DEFAULT '{}',
+    message      TEXT
+  );
+  CREATE INDEX runs_by_job ON runs (job, id);
+
+  CREATE TABLE pending (
+    job          TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    source_id    TEXT NOT NULL,
+    operation    TEXT NOT NULL,
+    label        TEXT NOT NULL,
+    attempts     INTEGER NOT NULL,
+    last_status  INTEGER,
+    last_error   TEXT NOT NULL,
+    first_failed_at TEXT NOT NULL,
+    last_failed_at  TEXT NOT NULL,
+    PRIMARY KEY (job, kind, source_id)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE cursors (
+    job    TEXT NOT NULL,
+    name   TEXT NOT NULL,
+    value  TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (job, name)
+  ) WITHOUT ROWID;
+  `,
+];
