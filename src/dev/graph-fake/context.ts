@@ -1,0 +1,40 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Directory, DirectoryEntry, ObjectKind } from './directory.js';
+import type { Faults } from './faults.js';
+import { parseSelect } from './odata.js';
+import { resolveSelect } from './projection.js';
+
+export interface GraphContext {
+  directory: Directory;
+  faults: Faults;
+  /** e.g. https://127.0.0.1:1234/v1.0 */
+  graphUrl: string;
+  pageSize: number;
+}
+
+export interface GraphRequest {
+  /** Path segments after /v1.0, already URI-decoded. */
+  segments: string[];
+  params: URLSearchParams;
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * Canonical $select names for `kind`, or undefined when the request has none.
+ * Besides Graph's own properties, any property some stored object of that
+ * kind has is selectable, so tests can add their own.
+ */
+export function selectFor(ctx: GraphContext, kind: ObjectKind | undefined, params: URLSearchParams): string[] | undefined {
+  const select = parseSelect(params);
+  if (!select) return undefined;
+  // Mixed member listings accept any property of either type, as directoryObject does.
+  if (kind === undefined) return select;
+  const stored = (): DirectoryEntry[] =>
+    kind === 'user' ? [...ctx.directory.activeUsers(), ...ctx.directory.deletedUsers()] : ctx.directory.groups();
+  return resolveSelect(kind, select, stored);
+}
+
+export function contextUrl(ctx: GraphContext, path: string, select: readonly string[] | undefined, entity = false): string {
+  const projection = select ? `(${select.join(',')})` : '';
+  return `${ctx.graphUrl}/$metadata#${path}${projection}${entity ? '/$entity' : ''}`;
+}

@@ -1,0 +1,66 @@
+import type { NextFunction, Request, Response } from 'express';
+import SCIMMY from 'scimmy';
+
+type Definition = SCIMMY.Types.SchemaDefinition;
+
+/**
+ * Entra ID's provisioning service (and apps built against it) sends PATCH
+ * booleans as the strings "True"/"False" — e.g.
+ *   {"op":"Replace","path":"active","value":"False"}
+ * scimmy accepts Entra's capitalised op names itself but rejects a string
+ * where the schema says boolean. Real SCIM apps tolerate this shape because
+ * Entra sends it, so this middleware rewrites such values to booleans, using
+ * the resource's schema to know which attributes are boolean.
+ */
+export function normaliseEntraPatch(req: Request, _res: Response, next: NextFunction): void {
+  const definition = definitionFor(req.path);
+  const body: unknown = req.body;
+  if (req.method === 'PATCH' && definition && isObject(body) && Array.isArray(body['Operations'])) {
+    body['Operations'] = body['Operations'].map((operation: unknown) => {
+      if (!isObject(operation)) return operation;
+      const path = typeof operation['path'] === 'string' ? operation['path'] : '';
+      return { ...operation, value: coerceBooleans(operation['value'], definition, path) };
+    });
+  }
+  next();
+}
+
+function definitionFor(path: string): Definition | undefined {
+  if (/^\/Users(\/|$)/i.test(path)) return SCIMMY.Schemas.User.definition;
+  if (/^\/Groups(\/|$)/i.test(path)) return SCIMMY.Schemas.Group.definition;
+  return undefined;
+}
+
+function attributeType(definition: Definition, path: string): string | undefined {
+  if (path === '') return undefined;
+  try {
+    // Drop value filters: emails[type eq "work"].primary -> emails.primary
+    const attribute = definition.attribute(path.replace(/\[[^\]]*\]/g, '')) as unknown;
+    if (attribute instanceof SCIMMY.Types.SchemaDefinition) return 'extension';
+    return String((attribute as { type?: unknown }).type);
+  } catch {
+    return undefined;
+  }
+}
+
+function coerceBooleans(value: unknown, definition: Definition, path: string): unknown {
+  const type = attributeType(definition, path);
+  if (type === 'boolean' && typeof value === 'string' && /^(true|false)$/i.test(value)) {
+    return value.toLowerCase() === 'true';
+  }
+  if (Array.isArray(value)) return value.map((v) => coerceBooleans(v, definition, path));
+  if (isObject(value)) {
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      // Keys of a path-less value are full paths ("name.givenName", "urn:...:User:department").
+      const childPath = path === '' ? key : type === 'extension' ? `${path}:${key}` : `${path}.${key}`;
+      out[key] = coerceBooleans(child, definition, childPath);
+    }
+    return out;
+  }
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

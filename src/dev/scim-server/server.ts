@@ -1,0 +1,161 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import SCIMMY from 'scimmy';
+import SCIMMYRouters from 'scimmy-routers';
+import { adminRouter } from './admin.js';
+import { normaliseEntraPatch } from './entra-compat.js';
+import { declareUserExtensions, type ScimExtensionSpec } from './extensions.js';
+import { parseScimQuery, requestLog, ScimFaults, sendScimError, type ScimFault, type ScimRequestLogEntry } from './middleware.js';
+import { declareResources } from './resources.js';
+import { ScimStore, type ScimResource } from './store.js';
+
+export interface ScimServerOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  /** The bearer token clients must send. */
+  token: string;
+  /** Default /scim/v2. */
+  basePath?: string;
+  /**
+   * Extra User schema extensions (the enterprise and Flip ones are always
+   * declared). scimmy's schema registry is process-wide, so they apply to
+   * every SCIM server in the process.
+   */
+  extensions?: ScimExtensionSpec[];
+}
+
+export interface ScimServer {
+  /** e.g. http://127.0.0.1:PORT/scim/v2 */
+  readonly url: string;
+  /** e.g. http://127.0.0.1:PORT/_admin */
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly requests: ScimRequestLogEntry[];
+  clearRequests(): void;
+  /** Stored resources (deep copies). */
+  users(): ScimResource[];
+  groups(): ScimResource[];
+  /** Creates a user as the app's admin would: full SCIM validation, not in the request log. */
+  createUser(resource: Record<string, unknown>): Promise<ScimResource>;
+  createGroup(resource: Record<string, unknown>): Promise<ScimResource>;
+  /** Edits the stored user directly (shallow merge, no validation), like a change made in the app's UI. */
+  editUser(id: string, changes: Record<string, unknown>): ScimResource;
+  deleteUser(id: string): boolean;
+  deleteGroup(id: string): boolean;
+  injectFault(fault: ScimFault): void;
+  clearFaults(): void;
+  close(): Promise<void>;
+}
+
+export type { ScimExtensionSpec, ScimFault, ScimRequestLogEntry, ScimResource };
+
+export async function startScimServer(options: ScimServerOptions): Promise<ScimServer> {
+  const basePath = normaliseBasePath(options.basePath ?? '/scim/v2');
+  // Resources must be declared before SCIMMYRouters is built: it mounts the declared ones.
+  declareResources();
+  if (options.extensions) declareUserExtensions(options.extensions);
+
+  const store = new ScimStore();
+  const requests: ScimRequestLogEntry[] = [];
+  const faults = new ScimFaults();
+  const expected = Buffer.from(`Bearer ${options.token}`);
+  const isAuthorized = (req: Request): boolean => {
+    const given = Buffer.from(req.header('authorization') ?? '');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+
+  const scim = express.Router();
+  scim.use(requestLog(requests));
+  scim.use(express.json({ type: ['application/scim+json', 'application/json'], limit: '1mb' }));
+  scim.use(faults.middleware(isAuthorized));
+  scim.use(normaliseEntraPatch);
+  scim.use(
+    new SCIMMYRouters({
+      type: 'bearer',
+      docUri: 'https://datatracker.ietf.org/doc/html/rfc6750',
+      handler: (req) => {
+        if (!isAuthorized(req)) throw new Error('Authorization failure: missing or invalid bearer token');
+        return 'provisioner';
+      },
+      context: () => store,
+      // Absolute meta.location values, as real apps return them.
+      baseUri: (req) => `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`,
+    }),
+  );
+  scim.use((error: unknown, _req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    const status = typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : 500;
+    // Body-parser errors (bad JSON) arrive here before scimmy sees the request.
+    if (status === 400) return sendScimError(res, 400, error instanceof Error ? error.message : 'Bad request', 'invalidSyntax');
+    sendScimError(res, Number.isInteger(status) && status >= 400 ? status : 500, error instanceof Error ? error.message : String(error));
+  });
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', parseScimQuery);
+
+  let port = 0;
+  const server: ScimServer = {
+    get url() {
+      return `http://127.0.0.1:${port}${basePath}`;
+    },
+    get adminUrl() {
+      return `http://127.0.0.1:${port}/_admin`;
+    },
+    get port() {
+      return port;
+    },
+    requests,
+    clearRequests: () => {
+      requests.length = 0;
+    },
+    users: () => store.list('User').map((r) => structuredClone(r)),
+    groups: () => store.list('Group').map((r) => structuredClone(r)),
+    createUser: async (resource) => toPlain(await new SCIMMY.Resources.User().write(resource, store)),
+    createGroup: async (resource) => toPlain(await new SCIMMY.Resources.Group().write(resource, store)),
+    editUser: (id, changes) => {
+      const existing = store.get('User', id);
+      if (!existing) throw Object.assign(new Error(`no user ${id}`), { status: 404 });
+      Object.assign(existing, changes, { id, meta: { ...existing.meta, lastModified: new Date().toISOString() } });
+      return structuredClone(existing);
+    },
+    deleteUser: (id) => store.remove('User', id),
+    deleteGroup: (id) => store.remove('Group', id),
+    injectFault: (fault) => faults.add(fault),
+    clearFaults: () => faults.clear(),
+    close: () => closeServer(http),
+  };
+
+  app.use('/_admin', adminRouter(server));
+  app.use(basePath, scim);
+  app.use((_req: Request, res: Response) => sendScimError(res, 404, 'Endpoint Not Found'));
+
+  const http: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(options.port ?? 0, '127.0.0.1', () => {
+      http.off('error', reject);
+      resolve();
+    });
+  });
+  port = (http.address() as AddressInfo).port;
+  return server;
+}
+
+function normaliseBasePath(path: string): string {
+  const trimmed = `/${path.replace(/^\/+|\/+$/g, '')}`;
+  return trimmed === '/' ? '' : trimmed;
+}
+
+function toPlain(value: unknown): ScimResource {
+  return JSON.parse(JSON.stringify(value)) as ScimResource;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.close((error) => (error ? reject(error) : resolve()));
+    server.closeAllConnections();
+  });
+}
