@@ -1,0 +1,108 @@
+/**
+ * `npm run bench`: the engine's hot paths on generated data, timed, printed as a table and
+ * written to bench/results/latest.json. Speed is measured here, never asserted in tests.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { MappingConfig } from '../config/schema.js';
+import { planUserChanges, type ObservedUser } from '../engine/plan.js';
+import { compileMappings, mapObject, type MappingEnvironment } from '../mapping/map.js';
+import type { SourceUser } from '../sources/source.js';
+import type { Link } from '../state/store.js';
+
+interface Result {
+  readonly name: string;
+  readonly items: number;
+  readonly ms: number;
+  readonly target?: string;
+}
+
+const env: MappingEnvironment = { now: () => new Date('2026-01-01T00:00:00Z'), random: () => 0.5 };
+
+const mappingConfigs: MappingConfig[] = [
+  { target: 'userName', source: 'userPrincipalName', apply: 'always', required: true },
+  { target: 'externalId', source: 'id', apply: 'always', required: false },
+  { target: 'active', expression: 'Switch([IsSoftDeleted], , "False", "True", "True", "False")', apply: 'always', required: false },
+  { target: 'displayName', expression: 'Join(" ", [givenName], [surname])', apply: 'always', required: false },
+  { target: 'name.givenName', source: 'givenName', apply: 'always', required: false },
+  { target: 'name.familyName', source: 'surname', apply: 'always', required: false },
+  { target: 'emails[type eq "work"].value', expression: 'ToLower([mail])', apply: 'always', required: false },
+  { target: 'title', source: 'jobTitle', apply: 'always', required: false },
+  { target: 'phoneNumbers[type eq "mobile"].value', source: 'mobilePhone', apply: 'always', required: false },
+  { target: 'addresses[type eq "work"].locality', source: 'city', apply: 'always', required: false },
+  { target: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department', source: 'department', apply: 'always', required: false },
+  { target: 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber', source: 'employeeId', apply: 'always', required: false },
+  { target: 'nickName', expression: 'ToLower(Join(".", [givenName], [surname]))', apply: 'always', required: false },
+  { target: 'preferredLanguage', constant: 'en-US', apply: 'always', required: false },
+  { target: 'userType', expression: 'Switch([department], "Staff", "Engineering", "Engineer", "Sales", "Seller")', apply: 'always', required: false },
+];
+
+function makeUsers(count: number): SourceUser[] {
+  const departments = ['Engineering', 'Sales', 'Support', 'Finance'];
+  return Array.from({ length: count }, (_, i) => ({
+    id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+    enabled: i % 50 !== 0,
+    deleted: false,
+    attributes: {
+      id: `00000000-0000-0000-0000-${String(i).padStart(12, '0')}`,
+      userPrincipalName: `user${i}@contoso.com`,
+      givenName: `Given${i}`,
+      surname: `Surname${i}`,
+      mail: `User${i}@Contoso.com`,
+      jobTitle: 'Engineer',
+      mobilePhone: `+1 555 ${String(i).padStart(7, '0')}`,
+      city: 'Berlin',
+      department: departments[i % departments.length] as string,
+      employeeId: String(100000 + i),
+    },
+  }));
+}
+
+function time(name: string, items: number, fn: () => void, target?: string): Result {
+  fn(); // warm-up: JIT and lazy compilation are not what we measure
+  const runs: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const start = performance.now();
+    fn();
+    runs.push(performance.now() - start);
+  }
+  return { name, items, ms: Math.min(...runs), target };
+}
+
+function main(): void {
+  const results: Result[] = [];
+  const set = compileMappings(mappingConfigs);
+  const users = makeUsers(100_000);
+  let mapped: ObservedUser[] = [];
+  results.push(
+    time('map 100k users × 15 mappings', users.length, () => {
+      mapped = users.map((u) => ({ sourceId: u.id, label: u.id, status: u.enabled ? 'active' : 'disabled', mapped: mapObject(u, !u.enabled, set, env), match: [] }));
+    }, '< 2000 ms'),
+  );
+  const links = new Map<string, Link>();
+  mapped.forEach((u, i) => {
+    if (!u.mapped.ok) return;
+    const attributes = i % 100 === 0 ? { ...u.mapped.value.attributes, title: 'Changed' } : u.mapped.value.attributes;
+    links.set(u.sourceId, { sourceId: u.sourceId, targetId: `t${i}`, label: u.label, state: 'active', attributes });
+  });
+  const rules = { outOfScope: 'disable', disabled: 'disable', softDeleted: 'disable', hardDeleted: 'delete' } as const;
+  results.push(time('diff+plan 100k linked users', users.length, () => void planUserChanges({ observed: mapped, links, readComplete: true, rules })));
+
+  const rows = results.map((r) => ({
+    benchmark: r.name,
+    items: r.items,
+    'ms (best of 3)': Math.round(r.ms),
+    'items/s': Math.round((r.items / r.ms) * 1000),
+    target: r.target ?? '',
+  }));
+  console.table(rows);
+  const dir = join(process.cwd(), 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'latest.json');
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model, results }, null, 2));
+  console.log(`written to ${file}`);
+}
+
+main();

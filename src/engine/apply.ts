@@ -1,0 +1,196 @@
+/**
+ * The apply and record stages: send each planned operation to the target and write its outcome
+ * to the snapshot as soon as the target confirms it, so a crash loses at most in-flight requests.
+ */
+import type { Logger } from '../log.js';
+import type { MappingSet } from '../mapping/map.js';
+import { parseTargetPath, readPath, type ScimObject, type ScimValue } from '../mapping/paths.js';
+import type { ScimClient } from '../scim/client.js';
+import { ScimRequestError } from '../scim/errors.js';
+import { buildCreateUser, buildPatch, equalityFilter, type Compat } from '../scim/requests.js';
+import type { StateStore } from '../state/store.js';
+import { diffAttributes } from './diff.js';
+import type { CreateUser, DeleteUser, UpdateUser, UserOperation } from './plan.js';
+
+export interface ApplyContext {
+  readonly job: string;
+  readonly client: ScimClient;
+  readonly store: StateStore;
+  readonly compat: Compat;
+  readonly mappings: MappingSet;
+  readonly log: Logger;
+}
+
+export type OperationResult = 'created' | 'linked' | 'updated' | 'enabled' | 'disabled' | 'deleted' | 'failed';
+
+export interface ApplySummary {
+  readonly counts: Record<OperationResult, number>;
+}
+
+export async function applyUserOperations(operations: readonly UserOperation[], context: ApplyContext): Promise<ApplySummary> {
+  const counts: Record<OperationResult, number> = { created: 0, linked: 0, updated: 0, enabled: 0, disabled: 0, deleted: 0, failed: 0 };
+  // Deprovisioning waits for creates and updates: a user re-created under a new id must not race its old record.
+  const phases = [operations.filter((o) => o.kind !== 'disable' && o.kind !== 'delete'), operations.filter((o) => o.kind === 'disable' || o.kind === 'delete')];
+  for (const phase of phases) {
+    await Promise.all(
+      phase.map(async (operation) => {
+        const result = await applyOne(operation, context);
+        counts[result]++;
+      }),
+    );
+  }
+  return { counts };
+}
+
+async function applyOne(operation: UserOperation, context: ApplyContext): Promise<OperationResult> {
+  const record = { job: context.job, op: operation.kind, sourceId: operation.sourceId, user: operation.label };
+  try {
+    const { result, targetId, status } = await dispatch(operation, context);
+    context.log.info({ ...record, targetId, outcome: result, status }, `${result} ${operation.label}`);
+    return result;
+  } catch (error) {
+    const status = error instanceof ScimRequestError ? error.status : undefined;
+    const message = error instanceof Error ? error.message : String(error);
+    context.store.recordFailure(context.job, 'user', {
+      sourceId: operation.sourceId,
+      operation: operation.kind,
+      label: operation.label,
+      lastStatus: status ?? null,
+      lastError: message,
+    });
+    context.log.warn(
+      { ...record, outcome: 'failed', status, scimType: error instanceof ScimRequestError ? error.scimType : undefined, error: message },
+      `${operation.kind} ${operation.label} failed`,
+    );
+    return 'failed';
+  }
+}
+
+interface Dispatched {
+  result: OperationResult;
+  targetId: string;
+  status?: number;
+}
+
+function dispatch(operation: UserOperation, context: ApplyContext): Promise<Dispatched> {
+  switch (operation.kind) {
+    case 'create':
+      return createOrLink(operation, context);
+    case 'delete':
+      return deleteUser(operation, context);
+    default:
+      return patchUser(operation, context);
+  }
+}
+
+async function createOrLink(operation: CreateUser, context: ApplyContext): Promise<Dispatched> {
+  const existing = await findExisting(operation, context);
+  if (existing) return linkExisting(operation, existing, context);
+  try {
+    const response = await context.client.request('POST', '/Users', buildCreateUser(operation.mapped, context.mappings));
+    const targetId = idOf(response.body);
+    if (!targetId) throw new Error('the target answered the create without an "id"');
+    saveActive(operation, targetId, operation.mapped.attributes, context);
+    return { result: 'created', targetId, status: response.status };
+  } catch (error) {
+    // A 409 means the user exists after all (created meanwhile, or our earlier create's answer was lost): link to it.
+    if (error instanceof ScimRequestError && error.status === 409) {
+      const found = await findExisting(operation, context);
+      if (found) return linkExisting(operation, found, context);
+    }
+    throw error;
+  }
+}
+
+async function findExisting(operation: CreateUser, context: ApplyContext): Promise<ScimObject | undefined> {
+  for (const query of operation.match) {
+    const hits = await context.client.search('Users', equalityFilter(query.attribute, query.value));
+    if (hits.length > 1) {
+      throw new Error(`${hits.length} users in the target match ${query.attribute} eq "${query.value}"; refusing to guess which one is ${operation.label}`);
+    }
+    if (hits.length === 1) return hits[0];
+  }
+  return undefined;
+}
+
+/** First contact with a user that already exists: adopt it, and send only what differs from what it holds. */
+async function linkExisting(operation: CreateUser, existing: ScimObject, context: ApplyContext): Promise<Dispatched> {
+  const targetId = idOf(existing);
+  if (!targetId) throw new Error('a user found in the target has no "id"');
+  const held: Record<string, ScimValue | undefined> = {};
+  for (const path of Object.keys(operation.mapped.attributes)) held[path] = readPath(existing, parseTargetPath(path));
+  const changes = diffAttributes(operation.mapped.attributes, held);
+  let status: number | undefined;
+  if (changes.length > 0) {
+    status = (await context.client.request('PATCH', `/Users/${encodeURIComponent(targetId)}`, buildPatch(changes, context.compat))).status;
+  }
+  saveActive(operation, targetId, operation.mapped.attributes, context);
+  return { result: 'linked', targetId, status };
+}
+
+async function patchUser(operation: UpdateUser, context: ApplyContext): Promise<Dispatched> {
+  const state = operation.kind === 'disable' ? 'disabled' : 'active';
+  const result: OperationResult = operation.kind === 'disable' ? 'disabled' : operation.kind === 'enable' ? 'enabled' : 'updated';
+  let status: number | undefined;
+  if (operation.changes.length > 0) {
+    try {
+      status = (
+        await context.client.request('PATCH', `/Users/${encodeURIComponent(operation.targetId)}`, buildPatch(operation.changes, context.compat))
+      ).status;
+    } catch (error) {
+      if (error instanceof ScimRequestError && error.status === 404) return lostByTarget(operation, context, error);
+      throw error;
+    }
+  }
+  context.store.saveLink(context.job, 'user', {
+    sourceId: operation.sourceId,
+    targetId: operation.targetId,
+    label: operation.label,
+    state,
+    attributes: operation.attributes,
+  });
+  return { result, targetId: operation.targetId, status };
+}
+
+/**
+ * The app deleted a user behind our back. A disable has nothing left to do; anything else is
+ * recorded as gone so that the next cycle creates the user again and re-links it.
+ */
+function lostByTarget(operation: UpdateUser, context: ApplyContext, error: ScimRequestError): Dispatched {
+  context.store.saveLink(context.job, 'user', {
+    sourceId: operation.sourceId,
+    targetId: operation.targetId,
+    label: operation.label,
+    state: 'deleted',
+    attributes: {},
+  });
+  if (operation.kind === 'disable') return { result: 'disabled', targetId: operation.targetId, status: 404 };
+  throw new ScimRequestError(error.method, error.path, 404, error.scimType, 'the target no longer has this user; it will be re-created next cycle');
+}
+
+async function deleteUser(operation: DeleteUser, context: ApplyContext): Promise<Dispatched> {
+  let status = 404;
+  try {
+    status = (await context.client.request('DELETE', `/Users/${encodeURIComponent(operation.targetId)}`)).status;
+  } catch (error) {
+    // Already gone is the outcome we wanted.
+    if (!(error instanceof ScimRequestError && error.status === 404)) throw error;
+  }
+  context.store.saveLink(context.job, 'user', {
+    sourceId: operation.sourceId,
+    targetId: operation.targetId,
+    label: operation.label,
+    state: 'deleted',
+    attributes: {},
+  });
+  return { result: 'deleted', targetId: operation.targetId, status };
+}
+
+function saveActive(operation: CreateUser, targetId: string, attributes: Readonly<Record<string, ScimValue>>, context: ApplyContext): void {
+  context.store.saveLink(context.job, 'user', { sourceId: operation.sourceId, targetId, label: operation.label, state: 'active', attributes });
+}
+
+function idOf(resource: unknown): string | undefined {
+  const id = (resource as { id?: unknown } | undefined)?.id;
+  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
+}

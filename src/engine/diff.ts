@@ -1,0 +1,38 @@
+/** The diff stage: desired attributes against the snapshot, attribute by attribute. */
+import type { ScimValue } from '../mapping/paths.js';
+
+export interface AttributeChange {
+  readonly path: string;
+  /** What the snapshot says the target holds; undefined when provisiond never sent it. */
+  readonly old: ScimValue | undefined;
+  readonly new: ScimValue;
+}
+
+/**
+ * Attributes absent from `desired` are not changes: like Entra, a value that became null is not
+ * sent, so provisiond never blanks an attribute in the app.
+ */
+export function diffAttributes(
+  desired: Readonly<Record<string, ScimValue>>,
+  recorded: Readonly<Record<string, ScimValue | undefined>>,
+): AttributeChange[] {
+  const changes: AttributeChange[] = [];
+  for (const [path, value] of Object.entries(desired)) {
+    const old = recorded[path];
+    if (!sameValue(old, value)) changes.push({ path, old, new: value });
+  }
+  return changes;
+}
+
+export function sameValue(a: ScimValue | undefined, b: ScimValue | undefined): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || a === undefined || b === undefined || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a)) {
+    const other = b as readonly ScimValue[];
+    return a.length === other.length && a.every((v, i) => sameValue(v, other[i]));
+  }
+  const ka = Object.keys(a);
+  const objectB = b as Record<string, ScimValue>;
+  return ka.length === Object.keys(objectB).length && ka.every((k) => sameValue((a as Record<string, ScimValue>)[k], objectB[k]));
+}

@@ -1,0 +1,149 @@
+/**
+ * The plan stage: observed source users + the snapshot → the operations a cycle sends.
+ * Pure: the same input always gives the same plan, which is what `provisiond plan` prints.
+ */
+import type { DeprovisionAction, DeprovisionRules } from '../config/schema.js';
+import type { MappedObject } from '../mapping/map.js';
+import type { ScimValue } from '../mapping/paths.js';
+import type { Link } from '../state/store.js';
+import { diffAttributes, type AttributeChange } from './diff.js';
+import type { UserStatus } from './scope.js';
+
+export type DeprovisionReason = Exclude<UserStatus, 'active'> | 'hardDeleted';
+
+export interface MatchQuery {
+  /** SCIM attribute to filter on. */
+  readonly attribute: string;
+  readonly value: string;
+}
+
+/** One source user as the read, scope and map stages saw it. */
+export interface ObservedUser {
+  readonly sourceId: string;
+  readonly label: string;
+  readonly status: UserStatus;
+  /** Mapped with IsSoftDeleted = (status !== 'active'); an error skips the user this cycle. */
+  readonly mapped: { ok: true; value: MappedObject } | { ok: false; error: string };
+  /** Lookups, in the job's match order, that find this user in the target on first contact. */
+  readonly match: readonly MatchQuery[];
+}
+
+interface OperationBase {
+  readonly sourceId: string;
+  readonly label: string;
+}
+
+export interface CreateUser extends OperationBase {
+  readonly kind: 'create';
+  readonly mapped: MappedObject;
+  readonly match: readonly MatchQuery[];
+}
+
+export interface UpdateUser extends OperationBase {
+  /** `enable` is an update that also brings a disabled user back. */
+  readonly kind: 'update' | 'enable' | 'disable';
+  readonly targetId: string;
+  readonly changes: readonly AttributeChange[];
+  /** The full attribute set to record once the target confirms. */
+  readonly attributes: Readonly<Record<string, ScimValue>>;
+  readonly reason?: DeprovisionReason;
+}
+
+export interface DeleteUser extends OperationBase {
+  readonly kind: 'delete';
+  readonly targetId: string;
+  readonly reason: DeprovisionReason;
+}
+
+export type UserOperation = CreateUser | UpdateUser | DeleteUser;
+
+export interface SkippedObject {
+  readonly sourceId: string;
+  readonly label: string;
+  readonly error: string;
+}
+
+export interface UserPlan {
+  readonly operations: readonly UserOperation[];
+  readonly skipped: readonly SkippedObject[];
+}
+
+export interface UserPlanInput {
+  readonly observed: Iterable<ObservedUser>;
+  readonly links: ReadonlyMap<string, Link>;
+  /** False when the read did not cover the whole directory: absence then proves nothing. */
+  readonly readComplete: boolean;
+  readonly rules: DeprovisionRules;
+}
+
+export function planUserChanges(input: UserPlanInput): UserPlan {
+  const operations: UserOperation[] = [];
+  const skipped: SkippedObject[] = [];
+  const seen = new Set<string>();
+
+  for (const user of input.observed) {
+    seen.add(user.sourceId);
+    const link = input.links.get(user.sourceId);
+    const live = link && link.state !== 'deleted' ? link : undefined;
+    if (!user.mapped.ok) {
+      skipped.push({ sourceId: user.sourceId, label: user.label, error: user.mapped.error });
+      continue;
+    }
+    const mapped = user.mapped.value;
+    const base = { sourceId: user.sourceId, label: user.label };
+
+    if (user.status === 'active') {
+      if (!live) {
+        operations.push({ ...base, kind: 'create', mapped, match: user.match });
+        continue;
+      }
+      const desired = { ...mapped.attributes, active: true };
+      const changes = diffAttributes(desired, live.attributes);
+      const kind = live.state === 'disabled' ? 'enable' : 'update';
+      if (changes.length > 0 || kind === 'enable') {
+        operations.push({ ...base, kind, targetId: live.targetId, changes, attributes: { ...live.attributes, ...desired } });
+      }
+      continue;
+    }
+
+    // Not provisioned (any more): only objects we linked ourselves are ever disabled or deleted.
+    if (!live) continue;
+    const operation = deprovision(base, live, input.rules[user.status], user.status, mapped.attributes);
+    if (operation) operations.push(operation);
+  }
+
+  if (input.readComplete) {
+    for (const link of input.links.values()) {
+      if (seen.has(link.sourceId) || link.state === 'deleted') continue;
+      const operation = deprovision({ sourceId: link.sourceId, label: link.label }, link, input.rules.hardDeleted, 'hardDeleted', {});
+      if (operation) operations.push(operation);
+    }
+  }
+  return { operations: orderOperations(operations), skipped };
+}
+
+function deprovision(
+  base: OperationBase,
+  link: Link,
+  action: DeprovisionAction,
+  reason: DeprovisionReason,
+  softDeletedAttributes: Readonly<Record<string, ScimValue>>,
+): UserOperation | undefined {
+  if (action === 'ignore') return undefined;
+  if (action === 'delete') return { ...base, kind: 'delete', targetId: link.targetId, reason };
+  if (link.state === 'disabled') return undefined;
+  // The mappings evaluated with IsSoftDeleted = true decide what a disable sends; active=false always goes.
+  const desired = { ...softDeletedAttributes, active: false };
+  const changes = diffAttributes(desired, link.attributes);
+  return { ...base, kind: 'disable', targetId: link.targetId, changes, attributes: { ...link.attributes, ...desired }, reason };
+}
+
+const ORDER: Record<UserOperation['kind'], number> = { create: 0, enable: 1, update: 2, disable: 3, delete: 4 };
+
+/** Creates and updates before deprovisioning, so a guard that holds the latter still lets the former through. */
+function orderOperations(operations: UserOperation[]): UserOperation[] {
+  return operations
+    .map((op, i) => ({ op, i }))
+    .sort((a, b) => ORDER[a.op.kind] - ORDER[b.op.kind] || a.i - b.i)
+    .map((e) => e.op);
+}

@@ -1,0 +1,163 @@
+/**
+ * Microsoft Entra ID through Microsoft Graph: users (active and soft-deleted) and group membership.
+ */
+import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import type { EntraSourceConfig } from '../../config/schema.js';
+import { SourceReadError, type AttributeValue, type ReadStats, type Source, type SourceUser, type UserQuery } from '../source.js';
+import { CLOUDS, graphScope } from './clouds.js';
+import { createEntraCredential } from './credential.js';
+import { GraphRetryMiddleware } from './retry-middleware.js';
+
+interface GraphPage<T> {
+  value?: T[];
+  '@odata.nextLink'?: string;
+}
+
+type GraphUser = Record<string, AttributeValue>;
+
+/** Attributes the engine needs whatever the mappings say. */
+const ALWAYS_SELECTED = ['id', 'accountEnabled', 'userPrincipalName'];
+/** Names admins use in Entra's mapping UI that Graph spells differently. */
+const ALIASES: Record<string, string> = { objectid: 'id' };
+const ON_PREMISES_EXTENSION = /^extensionAttribute([1-9]|1[0-5])$/i;
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class EntraSource implements Source {
+  readonly kind = 'entra';
+  private readonly client: Client;
+  private readonly readStats: ReadStats = { requests: 0, retries: 0, throttledMs: 0 };
+
+  constructor(
+    readonly name: string,
+    private readonly config: EntraSourceConfig,
+  ) {
+    const cloud = CLOUDS[config.cloud];
+    const graphUrl = (config.graphUrl ?? cloud.graphUrl).replace(/\/+$/, '');
+    const credential = createEntraCredential(config, config.authorityHost ?? cloud.authorityHost);
+    // The token's audience is Microsoft Graph of the cloud even when requests go through a proxy or gateway URL.
+    const auth = new AuthenticationHandler(new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope(cloud.graphUrl)] }));
+    const retry = new GraphRetryMiddleware({ maxRetries: config.maxRetries, renewToken: () => credential.renew(), stats: this.readStats });
+    retry.setNext(auth);
+    auth.setNext(new HTTPMessageHandler());
+    const host = new URL(graphUrl).hostname;
+    this.client = Client.initWithMiddleware({
+      middleware: retry,
+      baseUrl: graphUrl.slice(0, graphUrl.lastIndexOf('/')),
+      defaultVersion: graphUrl.slice(graphUrl.lastIndexOf('/') + 1),
+      // The SDK attaches the token only to Microsoft Graph hosts; a proxy, sovereign gateway or fake must be named.
+      customHosts: new Set([host]),
+    });
+  }
+
+  stats(): ReadStats {
+    return { ...this.readStats };
+  }
+
+  async *readUsers(query: UserQuery): AsyncIterable<readonly SourceUser[]> {
+    const select = selectList(query.attributes);
+    const pageSize = this.config.pageSize;
+    yield* this.pages(`/users?$select=${select}&$top=${pageSize}`, false);
+    // Soft-deleted users are not in /users; without them a deletion would look like a hard delete.
+    yield* this.pages(`/directory/deletedItems/microsoft.graph.user?$select=${select}&$top=${pageSize}`, true);
+  }
+
+  async readUser(idOrUserName: string, query: UserQuery): Promise<SourceUser | undefined> {
+    const select = selectList(query.attributes);
+    try {
+      const user = (await this.client.api(`/users/${encodeURIComponent(idOrUserName)}?$select=${select}`).get()) as GraphUser;
+      return toSourceUser(user, false);
+    } catch (error) {
+      if (error instanceof GraphError && error.statusCode === 404) return undefined;
+      throw this.readError(error, `reading user ${idOrUserName}`);
+    }
+  }
+
+  async resolveGroupMembers(groupRef: string): Promise<ReadonlySet<string>> {
+    const groupId = GUID.test(groupRef) ? groupRef : await this.groupIdByName(groupRef);
+    const members = new Set<string>();
+    // Entra's own provisioning only takes direct members; flattening nested groups is what admins naming a group expect.
+    let url: string | undefined = `/groups/${groupId}/transitiveMembers/microsoft.graph.user?$select=id&$top=999`;
+    while (url) {
+      const page: GraphPage<{ id: string }> = await this.get<GraphPage<{ id: string }>>(url, `reading members of group "${groupRef}"`);
+      for (const member of page.value ?? []) members.add(member.id);
+      url = page['@odata.nextLink'];
+    }
+    return members;
+  }
+
+  private async groupIdByName(displayName: string): Promise<string> {
+    const filter = encodeURIComponent(`displayName eq '${displayName.replace(/'/g, "''")}'`);
+    const page = await this.get<GraphPage<{ id: string }>>(`/groups?$filter=${filter}&$select=id,displayName`, `looking up group "${displayName}"`);
+    const hits = page.value ?? [];
+    if (hits.length !== 1) {
+      throw new SourceReadError(
+        this.name,
+        hits.length === 0
+          ? `no group named "${displayName}"; check jobs[].scope.groups (names are exact, or use the group's object id)`
+          : `${hits.length} groups are named "${displayName}"; use the group's object id in jobs[].scope.groups`,
+      );
+    }
+    return (hits[0] as { id: string }).id;
+  }
+
+  private async *pages(firstUrl: string, deleted: boolean): AsyncIterable<readonly SourceUser[]> {
+    let url: string | undefined = firstUrl;
+    let page = 0;
+    while (url) {
+      page++;
+      const body: GraphPage<GraphUser> = await this.get<GraphPage<GraphUser>>(url, `reading ${deleted ? 'deleted users' : 'users'} (page ${page})`);
+      yield (body.value ?? []).map((u) => toSourceUser(u, deleted));
+      url = body['@odata.nextLink'];
+    }
+  }
+
+  private async get<T>(url: string, what: string): Promise<T> {
+    try {
+      return (await this.client.api(url).get()) as T;
+    } catch (error) {
+      throw this.readError(error, what);
+    }
+  }
+
+  private readError(error: unknown, what: string): SourceReadError {
+    if (error instanceof GraphError) {
+      const hint =
+        error.statusCode === 401
+          ? ' — check tenantId, clientId and the client secret or certificate'
+          : error.statusCode === 403
+            ? ' — grant the app the User.Read.All and GroupMember.Read.All application permissions with admin consent'
+            : '';
+      return new SourceReadError(this.name, `${what} failed: Graph answered ${error.statusCode} ${error.code ?? ''} ${error.message}${hint}`, error.statusCode, { cause: error });
+    }
+    // Token acquisition errors come from @azure/identity; their messages name the AADSTS code but never the secret.
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    return new SourceReadError(this.name, `${what} failed: ${message}`, undefined, { cause: error });
+  }
+}
+
+/** The $select list: mapped attributes plus the engine's, Entra UI names translated to Graph names. */
+export function selectList(attributes: readonly string[]): string {
+  const names = new Map<string, string>();
+  for (const name of [...ALWAYS_SELECTED, ...attributes]) {
+    const lower = name.toLowerCase();
+    if (lower === 'issoftdeleted') continue;
+    const graphName = ON_PREMISES_EXTENSION.test(name) ? 'onPremisesExtensionAttributes' : (ALIASES[lower] ?? name);
+    if (!names.has(graphName.toLowerCase())) names.set(graphName.toLowerCase(), graphName);
+  }
+  return [...names.values()].join(',');
+}
+
+function toSourceUser(user: GraphUser, deleted: boolean): SourceUser {
+  const attributes: Record<string, AttributeValue> = {};
+  for (const [key, value] of Object.entries(user)) {
+    if (key.startsWith('@odata')) continue;
+    attributes[key] = value;
+  }
+  attributes.objectId = user.id as string;
+  const extensions = user.onPremisesExtensionAttributes;
+  if (extensions && typeof extensions === 'object' && !Array.isArray(extensions)) {
+    Object.assign(attributes, extensions);
+  }
+  return { id: user.id as string, attributes, enabled: user.accountEnabled !== false, deleted };
+}
