@@ -58,6 +58,45 @@ export interface Source {
   stats(): ReadStats;
 }
 
+/** One page of an incremental read. */
+export interface UserChanges {
+  /** Users created or changed since the cursor; soft-deleted ones carry `deleted: true`. */
+  readonly changed: readonly SourceUser[];
+  /** Ids of users that no longer exist in the IdP at all (hard-deleted). */
+  readonly removed: readonly string[];
+}
+
+export interface IncrementalRead {
+  readonly pages: AsyncIterable<UserChanges>;
+  /** The cursor for the next incremental read; call it only after `pages` is exhausted. */
+  nextCursor(): string;
+}
+
+/**
+ * Sources that can read only what changed (Graph delta links, Okta lastUpdated). The engine
+ * falls back to full reads for sources without it, and on any cursor the IdP no longer honours.
+ */
+export interface IncrementalSource extends Source {
+  /**
+   * A cursor meaning "changes from now on", taken just before a full read starts, so a change
+   * made during the full read is read again next time rather than missed.
+   */
+  changeCursor(query: UserQuery): Promise<string>;
+  /** Throws CursorExpiredError when the cursor is too old (Graph 410 syncStateNotFound) — the engine then reads in full. */
+  readUserChanges(query: UserQuery, cursor: string): IncrementalRead;
+}
+
+export function isIncremental(source: Source): source is IncrementalSource {
+  return typeof (source as Partial<IncrementalSource>).readUserChanges === 'function';
+}
+
+export class CursorExpiredError extends Error {
+  constructor(readonly source: string, reason: string) {
+    super(`source "${source}": change cursor no longer valid (${reason}); a full read follows`);
+    this.name = 'CursorExpiredError';
+  }
+}
+
 /** A read that failed after retries. `source` names the configured source so the message says what to fix. */
 export class SourceReadError extends Error {
   constructor(

@@ -1,0 +1,24 @@
+import { ConfigError } from '../config/errors.js';
+import { loadConfigFile, type LoadedConfig } from '../config/load.js';
+import { EXIT } from './exit.js';
+
+/** Options every command shares (declared on the root command). */
+export interface GlobalOptions {
+  config: string;
+  syncNow?: boolean;
+  job?: string;
+  allowDeletes?: boolean;
+}
+
+/** Loads the config or ends the process with the config's errors: provisiond never starts on a bad config. */
+export function loadOrExit(file: string): LoadedConfig {
+  try {
+    return loadConfigFile(file);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\nprovisiond will not start until the config is fixed.\n`);
+      process.exit(EXIT.config);
+    }
+    throw error;
+  }
+}
