@@ -4,8 +4,11 @@
  * Exit codes are in cli/exit.ts and the README.
  */
 import { Command, Option } from 'commander';
+import { registerExpr } from './cli/commands/expr.js';
 import { registerPlan } from './cli/commands/plan.js';
+import { registerPreview } from './cli/commands/preview.js';
 import { runRoot } from './cli/commands/run.js';
+import { registerSchema } from './cli/commands/schema.js';
 import { registerValidate } from './cli/commands/validate.js';
 import { EXIT } from './cli/exit.js';
 import { UsageError } from './cli/runner.js';
@@ -22,6 +25,9 @@ const program = new Command()
 
 registerValidate(program);
 registerPlan(program);
+registerPreview(program);
+registerExpr(program);
+registerSchema(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   if (error instanceof UsageError) {

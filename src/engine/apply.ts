@@ -122,7 +122,7 @@ async function linkExisting(operation: CreateUser, existing: ScimObject, context
   const changes = diffAttributes(operation.mapped.attributes, held);
   let status: number | undefined;
   if (changes.length > 0) {
-    status = (await context.client.request('PATCH', `/Users/${encodeURIComponent(targetId)}`, buildPatch(changes, context.compat))).status;
+    status = (await context.client.request('PATCH', `/Users/${encodeURIComponent(targetId)}`, buildPatch(changes, context.compat, definedOnly(held)))).status;
   }
   saveActive(operation, targetId, operation.mapped.attributes, context);
   return { result: 'linked', targetId, status };
@@ -135,7 +135,7 @@ async function patchUser(operation: UpdateUser, context: ApplyContext): Promise<
   if (operation.changes.length > 0) {
     try {
       status = (
-        await context.client.request('PATCH', `/Users/${encodeURIComponent(operation.targetId)}`, buildPatch(operation.changes, context.compat))
+        await context.client.request('PATCH', `/Users/${encodeURIComponent(operation.targetId)}`, buildPatch(operation.changes, context.compat, heldBefore(operation)))
       ).status;
     } catch (error) {
       if (error instanceof ScimRequestError && error.status === 404) return lostByTarget(operation, context, error);
@@ -188,6 +188,17 @@ async function deleteUser(operation: DeleteUser, context: ApplyContext): Promise
 
 function saveActive(operation: CreateUser, targetId: string, attributes: Readonly<Record<string, ScimValue>>, context: ApplyContext): void {
   context.store.saveLink(context.job, 'user', { sourceId: operation.sourceId, targetId, label: operation.label, state: 'active', attributes });
+}
+
+/** What the target held before this update: the new attribute set minus values it sends for the first time. */
+function heldBefore(operation: UpdateUser): Record<string, ScimValue> {
+  const held: Record<string, ScimValue> = { ...operation.attributes };
+  for (const change of operation.changes) if (change.old === undefined) delete held[change.path];
+  return held;
+}
+
+function definedOnly(values: Record<string, ScimValue | undefined>): Record<string, ScimValue> {
+  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, ScimValue] => entry[1] !== undefined));
 }
 
 function idOf(resource: unknown): string | undefined {

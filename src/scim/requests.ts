@@ -5,7 +5,7 @@
  *  - `entra-legacy` (Entra's default): capitalised ops, "Add" for a first value, booleans as "True"/"False".
  */
 import { isCarriedByCustomJson, type MappedObject, type MappingSet } from '../mapping/map.js';
-import { parseTargetPath, writePath, type ScimObject, type ScimValue } from '../mapping/paths.js';
+import { parseTargetPath, writePath, type ScimObject, type ScimValue, type TargetPath } from '../mapping/paths.js';
 import type { AttributeChange } from '../engine/diff.js';
 
 export type Compat = 'scim' | 'entra-legacy';
@@ -37,15 +37,50 @@ export function buildCreateUser(mapped: MappedObject, set: MappingSet): ScimObje
   return resource;
 }
 
-export function buildPatch(changes: readonly AttributeChange[], compat: Compat): PatchRequest {
-  return {
-    schemas: [PATCH_SCHEMA],
-    Operations: changes.map((change) =>
-      compat === 'entra-legacy'
-        ? { op: change.old === undefined ? 'Add' : 'Replace', path: change.path, value: legacyValue(change.new) }
-        : { op: 'replace', path: change.path, value: change.new },
-    ),
-  };
+/**
+ * @param recorded what the target is known to hold (the snapshot), to tell a new element of a
+ *   multi-valued attribute from a new sub-attribute of an element that exists.
+ */
+export function buildPatch(
+  changes: readonly AttributeChange[],
+  compat: Compat,
+  recorded: Readonly<Record<string, ScimValue>> = {},
+): PatchRequest {
+  if (compat === 'entra-legacy') {
+    return {
+      schemas: [PATCH_SCHEMA],
+      Operations: changes.map((c) => ({ op: c.old === undefined ? 'Add' : 'Replace', path: c.path, value: legacyValue(c.new) })),
+    };
+  }
+  const operations: PatchOperation[] = [];
+  const newElements = new Map<string, { path: string; element: Record<string, ScimValue> }>();
+  for (const change of changes) {
+    const target = parseTargetPath(change.path);
+    if (change.old !== undefined || !target.filter || elementExists(target, recorded)) {
+      operations.push({ op: 'replace', path: change.path, value: change.new });
+      continue;
+    }
+    // RFC 7644 §3.5.2.3: a replace whose value filter matches nothing is a 400 noTarget. A new
+    // element is an add to the multi-valued attribute; its sub-attributes travel together.
+    const parent = target.schema ? `${target.schema}:${target.attribute}` : target.attribute;
+    const key = `${parent}|${target.filter.attribute}|${target.filter.value}`;
+    let entry = newElements.get(key);
+    if (!entry) {
+      entry = { path: parent, element: { [target.filter.attribute]: target.filter.value } };
+      newElements.set(key, entry);
+      operations.push({ op: 'add', path: parent, value: [entry.element] });
+    }
+    entry.element[target.subAttribute as string] = change.new;
+  }
+  return { schemas: [PATCH_SCHEMA], Operations: operations };
+}
+
+function elementExists(target: TargetPath, recorded: Readonly<Record<string, ScimValue>>): boolean {
+  return Object.keys(recorded).some((path) => {
+    if (recorded[path] === undefined) return false;
+    const other = parseTargetPath(path);
+    return other.schema === target.schema && other.attribute === target.attribute && other.filter?.attribute === target.filter?.attribute && other.filter?.value === target.filter?.value;
+  });
 }
 
 function legacyValue(value: ScimValue): ScimValue {

@@ -1,6 +1,7 @@
 import SCIMMY from 'scimmy';
 import { declareUserExtensions, FLIP_EXTENSIONS } from './extensions.js';
 import { ScimStore, StoreError, type ResourceKind, type ScimResource } from './store.js';
+import { applyFlipCustomJson } from './flip-custom-json.js';
 
 type Definition = SCIMMY.Types.SchemaDefinition;
 type ScimFilter = SCIMMY.Types.Filter;
@@ -60,6 +61,7 @@ function save(kind: ResourceKind, resource: ResourceView, instance: unknown, ctx
   // The schema instance's toJSON drops anything the schema does not define.
   const data = JSON.parse(JSON.stringify(instance)) as Record<string, unknown>;
   if (kind === 'Group' && Array.isArray(data['members'])) data['members'] = uniqueMembers(data['members']);
+  if (kind === 'User') applyFlipCustomJson(data);
   try {
     return storeOf(ctx).save(kind, resource.id, data);
   } catch (error) {

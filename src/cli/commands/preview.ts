@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { compileUserScope } from '../../engine/scope.js';
+import { previewUser } from '../../engine/preview.js';
+import { realEnvironment } from '../../mapping/map.js';
+import { createSource } from '../../sources/index.js';
+import { StateStore } from '../../state/store.js';
+import { EXIT } from '../exit.js';
+import { loadOrExit, type GlobalOptions } from '../load.js';
+import { selectJobs } from '../runner.js';
+
+/** Reads one user from the IdP and shows the SCIM requests provisiond would send for it. Sends nothing. */
+export function registerPreview(program: Command): void {
+  program
+    .command('preview')
+    .description('read one user from the source and print the SCIM resource provisiond would send on create and on update (sends nothing)')
+    .option('--job <name>', 'the job whose scope and mappings apply (required)')
+    .requiredOption('--user <id or userName>', 'source object id, or sign-in name (userPrincipalName / Okta login)')
+    .action(async (options: { job?: string; user: string }, command: Command) => {
+      // --job is also a root option (for --sync-now), and commander gives it to whichever parses it first.
+      const globals = command.optsWithGlobals<GlobalOptions>();
+      const jobName = options.job ?? globals.job;
+      if (!jobName) command.error("error: required option '--job <name>' not specified", { exitCode: EXIT.config });
+      const loaded = loadOrExit(globals.config);
+      const [job] = selectJobs(loaded, jobName);
+      if (!job) return;
+      const source = createSource(job.config.source, loaded.config.sources[job.config.source]!);
+      const matchSources = job.config.users.match.map((r) => r.source);
+      const filters = job.config.scope.filters;
+      const user = await source.readUser(options.user, { attributes: [...job.users.sourceAttributes, ...filters.map((f) => f.attribute), ...matchSources] });
+      if (!user) {
+        process.stderr.write(`source "${job.config.source}" has no user "${options.user}"\n`);
+        process.exitCode = EXIT.failed;
+        return;
+      }
+      let members: Set<string> | undefined;
+      for (const group of job.config.scope.groups ?? []) {
+        members ??= new Set();
+        for (const id of await source.resolveGroupMembers(group)) members.add(id);
+      }
+      const status = compileUserScope(filters, members).classify(user);
+      const store = StateStore.open(loaded.config.state.path);
+      const link = store.link(job.config.name, 'user', user.id);
+      store.close();
+      const preview = previewUser(user, status, job, link, realEnvironment);
+      const out: string[] = [`user ${user.id}: ${status === 'active' ? 'in scope' : `not provisioned (${status}; IsSoftDeleted = True)`}`];
+      if (preview.error) out.push(`mapping error: ${preview.error}`);
+      if (preview.create) out.push(`\nPOST /Users\n${JSON.stringify(preview.create, null, 2)}`);
+      if (preview.linkedTo) {
+        out.push(preview.update ? `\nPATCH /Users/${preview.linkedTo}\n${JSON.stringify(preview.update, null, 2)}` : `\nlinked to ${preview.linkedTo}: in sync, no update would be sent`);
+      } else {
+        out.push('\nnot linked yet: the next cycle looks it up by the match rules, then creates it');
+      }
+      process.stdout.write(`${out.join('\n')}\n`);
+      if (preview.error) process.exitCode = EXIT.failed;
+    });
+}

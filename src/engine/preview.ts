@@ -1,0 +1,36 @@
+/**
+ * What one source user becomes in the target: the create request, and the update a cycle would
+ * send against the snapshot. Pure; `provisiond preview` does the reading.
+ */
+import type { PreparedJob } from '../config/load.js';
+import { mapObject, type MappingEnvironment } from '../mapping/map.js';
+import type { ScimObject } from '../mapping/paths.js';
+import { buildCreateUser, buildPatch, type Compat, type PatchRequest } from '../scim/requests.js';
+import type { SourceUser } from '../sources/source.js';
+import type { Link } from '../state/store.js';
+import { diffAttributes } from './diff.js';
+import type { UserStatus } from './scope.js';
+
+export interface UserPreview {
+  readonly status: UserStatus;
+  readonly error?: string;
+  /** POST /Users body if the user were created now. */
+  readonly create?: ScimObject;
+  /** PATCH body against what the snapshot says the target holds; undefined when in sync or never linked. */
+  readonly update?: PatchRequest;
+  readonly linkedTo?: string;
+}
+
+export function previewUser(user: SourceUser, status: UserStatus, job: PreparedJob, link: Link | undefined, env: MappingEnvironment): UserPreview {
+  const mapped = mapObject(user, status !== 'active', job.users, env);
+  if (!mapped.ok) return { status, error: mapped.error };
+  const create = buildCreateUser(mapped.value, job.users);
+  if (!link || link.state === 'deleted') return { status, create };
+  const changes = diffAttributes(mapped.value.attributes, link.attributes);
+  return {
+    status,
+    create,
+    linkedTo: link.targetId,
+    update: changes.length > 0 ? buildPatch(changes, job.config.target.compat as Compat, link.attributes) : undefined,
+  };
+}
