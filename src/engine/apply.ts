@@ -21,14 +21,14 @@ export interface ApplyContext {
   readonly log: Logger;
 }
 
-export type OperationResult = 'created' | 'linked' | 'updated' | 'enabled' | 'disabled' | 'deleted' | 'failed';
+export type OperationResult = 'created' | 'recreated' | 'linked' | 'updated' | 'enabled' | 'disabled' | 'deleted' | 'failed';
 
 export interface ApplySummary {
   readonly counts: Record<OperationResult, number>;
 }
 
 export async function applyUserOperations(operations: readonly UserOperation[], context: ApplyContext): Promise<ApplySummary> {
-  const counts: Record<OperationResult, number> = { created: 0, linked: 0, updated: 0, enabled: 0, disabled: 0, deleted: 0, failed: 0 };
+  const counts: Record<OperationResult, number> = { created: 0, recreated: 0, linked: 0, updated: 0, enabled: 0, disabled: 0, deleted: 0, failed: 0 };
   // Deprovisioning waits for creates and updates: a user re-created under a new id must not race its old record.
   const phases = [operations.filter((o) => o.kind !== 'disable' && o.kind !== 'delete'), operations.filter((o) => o.kind === 'disable' || o.kind === 'delete')];
   for (const phase of phases) {
@@ -138,7 +138,7 @@ async function patchUser(operation: UpdateUser, context: ApplyContext): Promise<
         await context.client.request('PATCH', `/Users/${encodeURIComponent(operation.targetId)}`, buildPatch(operation.changes, context.compat, heldBefore(operation)))
       ).status;
     } catch (error) {
-      if (error instanceof ScimRequestError && error.status === 404) return lostByTarget(operation, context, error);
+      if (error instanceof ScimRequestError && error.status === 404) return lostByTarget(operation, context);
       throw error;
     }
   }
@@ -153,19 +153,21 @@ async function patchUser(operation: UpdateUser, context: ApplyContext): Promise<
 }
 
 /**
- * The app deleted a user behind our back. A disable has nothing left to do; anything else is
- * recorded as gone so that the next cycle creates the user again and re-links it.
+ * The app deleted a user behind our back (404). A disable has nothing left to do; an update or
+ * enable creates the user again — or links the one an admin re-created — under a new id.
  */
-function lostByTarget(operation: UpdateUser, context: ApplyContext, error: ScimRequestError): Dispatched {
-  context.store.saveLink(context.job, 'user', {
-    sourceId: operation.sourceId,
-    targetId: operation.targetId,
-    label: operation.label,
-    state: 'deleted',
-    attributes: {},
-  });
-  if (operation.kind === 'disable') return { result: 'disabled', targetId: operation.targetId, status: 404 };
-  throw new ScimRequestError(error.method, error.path, 404, error.scimType, 'the target no longer has this user; it will be re-created next cycle');
+async function lostByTarget(operation: UpdateUser, context: ApplyContext): Promise<Dispatched> {
+  context.log.warn({ job: context.job, sourceId: operation.sourceId, user: operation.label, targetId: operation.targetId }, 'the target no longer has this user');
+  if (operation.kind === 'disable' || !operation.recreate) {
+    context.store.saveLink(context.job, 'user', { ...toLinkFields(operation), state: 'deleted', attributes: {} });
+    return { result: 'disabled', targetId: operation.targetId, status: 404 };
+  }
+  const created = await createOrLink({ kind: 'create', sourceId: operation.sourceId, label: operation.label, ...operation.recreate }, context);
+  return { ...created, result: created.result === 'linked' ? 'linked' : 'recreated' };
+}
+
+function toLinkFields(operation: UpdateUser): { sourceId: string; targetId: string; label: string } {
+  return { sourceId: operation.sourceId, targetId: operation.targetId, label: operation.label };
 }
 
 async function deleteUser(operation: DeleteUser, context: ApplyContext): Promise<Dispatched> {

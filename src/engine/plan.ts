@@ -47,6 +47,8 @@ export interface UpdateUser extends OperationBase {
   /** The full attribute set to record once the target confirms. */
   readonly attributes: Readonly<Record<string, ScimValue>>;
   readonly reason?: DeprovisionReason;
+  /** For update and enable: enough to create the user again if the app lost it. */
+  readonly recreate?: { readonly mapped: MappedObject; readonly match: readonly MatchQuery[] };
 }
 
 export interface DeleteUser extends OperationBase {
@@ -101,7 +103,14 @@ export function planUserChanges(input: UserPlanInput): UserPlan {
       const changes = diffAttributes(desired, live.attributes);
       const kind = live.state === 'disabled' ? 'enable' : 'update';
       if (changes.length > 0 || kind === 'enable') {
-        operations.push({ ...base, kind, targetId: live.targetId, changes, attributes: { ...live.attributes, ...desired } });
+        operations.push({
+          ...base,
+          kind,
+          targetId: live.targetId,
+          changes,
+          attributes: { ...live.attributes, ...desired },
+          recreate: { mapped, match: user.match },
+        });
       }
       continue;
     }

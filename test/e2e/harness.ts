@@ -59,9 +59,10 @@ export class E2eEnvironment {
   }
 
   /** Writes a config whose secrets are ${ENV} references, as admins are told to. */
-  writeConfig(job: Record<string, unknown> = {}, name = 'provisiond.yaml'): string {
+  writeConfig(job: Record<string, unknown> = {}, name = 'provisiond.yaml', source: Record<string, unknown> = {}): string {
     const config = {
-      state: { path: join(this.dir, 'state.db') },
+      // One snapshot per config file, so scenarios sharing the fakes do not share state.
+      state: { path: join(this.dir, name === 'provisiond.yaml' ? 'state.db' : name.replace(/\.ya?ml$/, '.db')) },
       log: { level: 'info' },
       sources: {
         corp: {
@@ -72,6 +73,7 @@ export class E2eEnvironment {
           graphUrl: this.graph.graphUrl,
           authorityHost: this.graph.authorityHost,
           maxRetries: 3,
+          ...source,
         },
       },
       jobs: [
