@@ -1,9 +1,19 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript and better-sqlite3's native addon for this exact image.
-FROM node:24-bookworm-slim AS build
+# provisiond: docker build -t provisiond .
+#   docker run -d --name provisiond -p 8080:8080 -v provisiond-data:/data \
+#     -v "$PWD/provisiond.yaml:/etc/provisiond/provisiond.yaml:ro" --env-file provisiond.env provisiond
+#   docker exec provisiond provisiond --sync-now      # hands the cycle to the running daemon
+ARG NODE_IMAGE=node:24-bookworm-slim
+
+# Build stage: compile TypeScript, and better-sqlite3's native addon against this image's Node.
+FROM ${NODE_IMAGE} AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
+# From source, against the headers the image ships: no prebuilt binary to download, and an ABI that
+# matches the runtime stage's Node because both stages are the same image.
+ENV npm_config_build_from_source=true \
+    npm_config_nodedir=/usr/local
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
@@ -12,16 +22,27 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: no compiler, no dev dependencies, not root.
-FROM node:24-bookworm-slim
+FROM ${NODE_IMAGE}
+# PROVISIOND_HOST: the HTTP endpoint listens on every interface in a container (127.0.0.1 outside
+# one), so that -p 8080:8080 and Kubernetes probes reach it; server.host in the config overrides it.
 ENV NODE_ENV=production \
-    PROVISIOND_CONFIG=/etc/provisiond/provisiond.yaml
+    PROVISIOND_CONFIG=/etc/provisiond/provisiond.yaml \
+    PROVISIOND_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# package.json carries "type": "module", which dist/ needs.
 COPY package.json ./
 COPY config ./config
-RUN ln -s /app/dist/main.js /usr/local/bin/provisiond && chmod +x /app/dist/main.js \
- && mkdir -p /data /etc/provisiond && chown node:node /data
+RUN ln -s /app/dist/main.js /usr/local/bin/provisiond \
+ && chmod +x /app/dist/main.js \
+ && mkdir -p /data /etc/provisiond \
+ && chown node:node /data
 USER node
 VOLUME ["/data"]
+EXPOSE 8080
+# The slim image has no curl; Node's fetch does the probe. It assumes server.port 8080.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:8080/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# `docker run IMAGE provisiond --sync-now` works too: the CLI drops a leading "provisiond".
 ENTRYPOINT ["provisiond"]

@@ -19,6 +19,11 @@ export const REDACTED_PATHS = [
   '*.password',
   '*.authorization',
   '*.headers.authorization',
+  // The Okta SDK keeps the API token as apiToken and the service app's key as privateKey.
+  'apiToken',
+  'privateKey',
+  '*.apiToken',
+  '*.privateKey',
   'config.sources.*.clientSecret',
   'config.sources.*.token',
   'config.jobs[*].target.token',

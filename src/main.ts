@@ -9,6 +9,7 @@ import { registerPlan } from './cli/commands/plan.js';
 import { registerPreview } from './cli/commands/preview.js';
 import { runRoot } from './cli/commands/run.js';
 import { registerSchema } from './cli/commands/schema.js';
+import { registerStatus } from './cli/commands/status.js';
 import { registerValidate } from './cli/commands/validate.js';
 import { EXIT } from './cli/exit.js';
 import { UsageError } from './cli/runner.js';
@@ -17,9 +18,10 @@ const program = new Command()
   .name('provisiond')
   .description('Provision users from Microsoft Entra ID to SCIM 2.0 apps. Without a command, runs as a daemon.')
   .addOption(new Option('-c, --config <path>', 'config file').env('PROVISIOND_CONFIG').default('config/provisiond.yaml'))
-  .option('--sync-now', 'run one cycle of every job (or --job) now, then exit: 0 on success, non-zero otherwise')
+  .option('--sync-now', 'run one cycle of every job (or --job) now, then exit: 0 on success, non-zero otherwise; beside a running daemon, the daemon runs it')
   .option('--job <name>', 'limit --sync-now or plan to one job')
   .option('--allow-deletes', 'with --sync-now: let disables and deletes above safety.maxDeletes through, once')
+  .option('--full', 'with --sync-now: force a full read (cycles are full reads today)')
   .showHelpAfterError()
   .action(runRoot);
 
@@ -28,8 +30,13 @@ registerPlan(program);
 registerPreview(program);
 registerExpr(program);
 registerSchema(program);
+registerStatus(program);
 
-program.parseAsync(process.argv).catch((error: unknown) => {
+// The container's ENTRYPOINT is provisiond, so `docker run IMAGE provisiond --sync-now` arrives with a leading "provisiond".
+const args = process.argv.slice(2);
+if (args[0] === 'provisiond') args.shift();
+
+program.parseAsync(args, { from: 'user' }).catch((error: unknown) => {
   if (error instanceof UsageError) {
     process.stderr.write(`${error.message}\n`);
     process.exit(EXIT.config);

@@ -7,6 +7,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { MappingConfig } from '../config/schema.js';
+import { planMembershipChanges } from '../engine/group-plan.js';
 import { planUserChanges, type ObservedUser } from '../engine/plan.js';
 import { compileMappings, mapObject, type MappingEnvironment } from '../mapping/map.js';
 import type { SourceUser } from '../sources/source.js';
@@ -89,6 +90,21 @@ function main(): void {
   });
   const rules = { outOfScope: 'disable', disabled: 'disable', softDeleted: 'disable', hardDeleted: 'delete' } as const;
   results.push(time('diff+plan 100k linked users', users.length, () => void planUserChanges({ observed: mapped, links, readComplete: true, rules })));
+
+  const memberIds = Array.from({ length: 50_050 }, (_, i) => `user-${i}`);
+  const memberLinks = new Map<string, Link>(memberIds.map((id, i) => [id, { sourceId: id, targetId: `t${i}`, label: id, state: 'active', attributes: {} }]));
+  const recorded = new Map([['group', new Set(memberIds.slice(0, 50_000))]]);
+  results.push(
+    time('membership diff, 50k-member group, 100 changes', 50_000, () => {
+      const plan = planMembershipChanges({
+        groups: [{ sourceId: 'group', label: 'All staff', targetId: 'tg', memberIds: memberIds.slice(50) }],
+        recorded,
+        userLinks: memberLinks,
+        batchSize: 50,
+      });
+      if (plan.changes.length !== 2) throw new Error('membership benchmark computed the wrong plan');
+    }, '< 1000 ms'),
+  );
 
   const rows = results.map((r) => ({
     benchmark: r.name,

@@ -12,9 +12,11 @@ const TITLES: Record<UserOperation['kind'], string> = {
 };
 
 export function formatPlan(report: CycleReport): string {
-  const lines: string[] = [`Job ${report.job}: ${report.plan.operations.length} operation(s) planned (read ${report.counts.read ?? 0} users, ${report.counts.inScope ?? 0} in scope)`];
+  const groups = report.counts.groupsRead === undefined ? '' : `, ${report.counts.groupsRead} groups`;
+  const total = report.plan.operations.length + (report.groupPlan?.operations.length ?? 0);
+  const lines: string[] = [`Job ${report.job}: ${total} operation(s) planned (read ${report.counts.read ?? 0} users, ${report.counts.inScope ?? 0} in scope${groups})`];
   if (report.message) lines.push(`  ! ${report.message}`);
-  const held = new Set(report.guard.held);
+  const held = new Set<unknown>(report.guard.held);
   for (const kind of Object.keys(TITLES) as UserOperation['kind'][]) {
     const ops = report.plan.operations.filter((o) => o.kind === kind);
     if (ops.length === 0) continue;
@@ -29,11 +31,35 @@ export function formatPlan(report: CycleReport): string {
       }
     }
   }
-  if (report.plan.skipped.length > 0) {
-    lines.push(`  Skipped (${report.plan.skipped.length})`);
-    for (const s of report.plan.skipped) lines.push(`    ${s.label} (${s.sourceId}): ${s.error}`);
+  const groupOps = report.groupPlan?.operations ?? [];
+  for (const [kind, title] of [['create-group', 'Create group'], ['update-group', 'Update group'], ['delete-group', 'Delete group']] as const) {
+    const ops = groupOps.filter((o) => o.kind === kind);
+    if (ops.length === 0) continue;
+    lines.push(`  ${title} (${ops.length})${ops.some((o) => held.has(o)) ? ' — held by the safety guard' : ''}`);
+    for (const op of ops) {
+      lines.push(`    ${op.label} (${op.sourceId})${op.kind === 'delete-group' ? ` [${op.reason}]` : ''}`);
+      if (op.kind === 'create-group') for (const [path, value] of Object.entries(op.mapped.attributes)) lines.push(`      + ${path} = ${show(value)}`);
+      if (op.kind === 'update-group') for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.old)} → ${show(change.new)}`);
+    }
   }
-  if (report.plan.operations.length === 0 && report.plan.skipped.length === 0) lines.push('  Nothing to do: the target is in sync with the snapshot.');
+  const memberChanges = report.membership?.changes ?? [];
+  if (memberChanges.length > 0) {
+    const added = memberChanges.filter((c) => c.kind === 'add-members').reduce((n, c) => n + c.members.length, 0);
+    const removed = memberChanges.filter((c) => c.kind === 'remove-members').reduce((n, c) => n + c.members.length, 0);
+    lines.push(`  Membership (+${added} −${removed} in ${memberChanges.length} request(s))`);
+    for (const change of memberChanges) {
+      const who = change.members.slice(0, 5).map((m) => m.sourceId).join(', ') + (change.members.length > 5 ? `, … ${change.members.length - 5} more` : '');
+      lines.push(`    ${change.kind === 'add-members' ? '+' : '−'} ${change.groupLabel}: ${who}`);
+    }
+  }
+  const skipped = [...report.plan.skipped, ...(report.groupPlan?.skipped ?? [])];
+  if (skipped.length > 0) {
+    lines.push(`  Skipped (${skipped.length})`);
+    for (const s of skipped) lines.push(`    ${s.label} (${s.sourceId}): ${s.error}`);
+  }
+  if (report.plan.operations.length + groupOps.length + memberChanges.length + skipped.length === 0) {
+    lines.push('  Nothing to do: the target is in sync with the snapshot.');
+  }
   return lines.join('\n');
 }
 

@@ -15,6 +15,8 @@ export interface RunOptions {
   readonly jobName?: string;
   readonly dryRun: boolean;
   readonly allowDeletes: boolean;
+  /** An operator asked for this run (--sync-now, POST /sync): quarantine does not hold it back. */
+  readonly force?: boolean;
 }
 
 export function selectJobs(loaded: LoadedConfig, jobName?: string): readonly PreparedJob[] {

@@ -7,12 +7,14 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { compileMappings, MappingConfigError, type MappingSet } from '../mapping/map.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
-import { configSchema, type Config, type JobConfig } from './schema.js';
+import { configSchema, type Config, type JobConfig, type OktaSourceConfig } from './schema.js';
 import { processContext, substituteReferences, type SubstitutionContext } from './secrets.js';
 
 export interface PreparedJob {
   readonly config: JobConfig;
   readonly users: MappingSet;
+  /** Undefined when the job provisions no groups. */
+  readonly groups?: MappingSet;
 }
 
 export interface LoadedConfig {
@@ -69,23 +71,47 @@ export function parseConfig(text: string, file: string, context: SubstitutionCon
         message: `no source named "${job.source}"; define it under "sources"${known.length ? ` (known: ${known.join(', ')})` : ''}`,
       });
     }
-    try {
-      jobs.push({ config: job, users: compileMappings(job.users.mappings, { customJson: job.users.customJson }) });
-    } catch (error) {
-      if (!(error instanceof MappingConfigError)) throw error;
-      issues.push({
-        path: error.index < 0 ? ['jobs', index, 'users', 'customJson'] : ['jobs', index, 'users', 'mappings', error.index, error.field],
-        message: error.message,
-      });
-    }
+    const compile = (section: 'users' | 'groups', build: () => MappingSet): MappingSet | undefined => {
+      try {
+        return build();
+      } catch (error) {
+        if (!(error instanceof MappingConfigError)) throw error;
+        issues.push({
+          path: error.index < 0 ? ['jobs', index, section, 'customJson'] : ['jobs', index, section, 'mappings', error.index, error.field],
+          message: error.message,
+        });
+        return undefined;
+      }
+    };
+    const users = compile('users', () => compileMappings(job.users.mappings, { customJson: job.users.customJson }));
+    const groupsConfig = job.groups;
+    const groups = groupsConfig === false ? undefined : compile('groups', () => compileMappings(groupsConfig.mappings, { resource: 'group' }));
+    if (users && (groupsConfig === false || groups)) jobs.push({ config: job, users, groups });
   });
   for (const [name, source] of Object.entries(config.sources)) {
     if (source.type === 'entra' && (source.clientSecret === undefined) === (source.certificatePath === undefined)) {
       issues.push({ path: ['sources', name], message: 'set exactly one of "clientSecret" or "certificatePath"' });
     }
+    if (source.type === 'okta') issues.push(...oktaAuthIssues(name, source));
   }
   if (issues.length > 0) throw new ConfigError(file, locate(issues));
   return { file, config, jobs };
+}
+
+/** Okta takes an API token or an OAuth service app (clientId + privateKeyPath), never both or half of one. */
+function oktaAuthIssues(name: string, source: OktaSourceConfig): ConfigIssue[] {
+  const path = ['sources', name];
+  const oauth = source.clientId !== undefined || source.privateKeyPath !== undefined;
+  if ((source.token !== undefined) === oauth) {
+    return [{ path, message: 'set exactly one of "token" (API token) or "clientId" + "privateKeyPath" (OAuth service app)' }];
+  }
+  if (oauth && (source.clientId === undefined || source.privateKeyPath === undefined)) {
+    return [{ path, message: `OAuth needs both "clientId" and "privateKeyPath"; "${source.clientId === undefined ? 'clientId' : 'privateKeyPath'}" is missing` }];
+  }
+  if (!oauth && (source.keyId !== undefined || source.scopes !== undefined)) {
+    return [{ path, message: '"keyId" and "scopes" apply only to OAuth ("clientId" + "privateKeyPath"); remove them when using "token"' }];
+  }
+  return [];
 }
 
 function describeZodIssue(issue: z.core.$ZodIssue): ConfigIssue {

@@ -2,6 +2,7 @@
  * The config file's schema: the single source of truth for config types. Every object is strict,
  * because a typo'd key that is silently ignored is a mapping that silently never runs.
  */
+import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
 
@@ -22,6 +23,66 @@ const countOrPercent = z.union([
 
 const nonEmpty = z.string().min(1, { message: 'must not be empty' });
 
+export const DEFAULT_SCHEDULE_EVERY_MS = 40 * 60_000;
+
+const cronExpression = z.string().refine((s) => isCronExpression(s), {
+  message: 'expected a cron expression such as "*/40 * * * *" (minute hour day-of-month month day-of-week, with an optional leading seconds field)',
+});
+
+const scheduleTriggers = {
+  every: duration.optional().describe('Time from one cycle start to the next, e.g. "40m"'),
+  cron: cronExpression.optional().describe('Cron expression for cycle starts, e.g. "0 */2 * * *"; instead of "every"'),
+};
+
+/** A job either runs on an interval or on a cron expression; both at once has no clear meaning. */
+function atMostOneTrigger(schedule: { every?: number; cron?: string }, ctx: z.RefinementCtx): void {
+  if (schedule.every !== undefined && schedule.cron !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['cron'], message: 'set either "every" or "cron", not both' });
+  }
+}
+
+const jobScheduleSchema = z
+  .strictObject(scheduleTriggers)
+  .superRefine((schedule, ctx) => {
+    atMostOneTrigger(schedule, ctx);
+    if (schedule.every === undefined && schedule.cron === undefined) ctx.addIssue({ code: 'custom', message: 'set "every" or "cron"' });
+  })
+  .describe('Overrides the top-level schedule for this job');
+
+const scheduleSchema = z
+  .strictObject({
+    ...scheduleTriggers,
+    timezone: z
+      .string()
+      .refine((zone) => isTimeZone(zone), { message: 'expected an IANA time zone such as "UTC" or "Europe/Berlin"' })
+      .optional()
+      .describe('Time zone of cron expressions (default: the process time zone, UTC in the container image)'),
+    fullSyncEvery: duration.default(24 * 3_600_000),
+  })
+  .superRefine(atMostOneTrigger)
+  .transform((schedule) => (schedule.every === undefined && schedule.cron === undefined ? { ...schedule, every: DEFAULT_SCHEDULE_EVERY_MS } : schedule));
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const serverSchema = z.strictObject({
+  port: z.number().int().min(0).max(65_535).default(8080).describe('Port of /healthz, /readyz, /metrics and POST /sync; 0 picks a free one (logged)'),
+  host: nonEmpty.optional().describe('Bind address; default $PROVISIOND_HOST, else 127.0.0.1 (the container image sets 0.0.0.0)'),
+  token: z
+    .string()
+    // A refinement, not .min(): the JSON Schema describes the file, where "${SYNC_TOKEN}" may be shorter than the token.
+    .refine((token) => token.length >= 16, { message: 'use a random token of at least 16 characters' })
+    .optional()
+    .describe('Bearer token POST /sync requires; without one POST /sync refuses every request. Use ${ENV_VAR} or ${file:/run/secrets/name}'),
+  shutdownTimeout: duration.default(25_000).describe('On SIGTERM/SIGINT, how long in-flight cycles may take to finish before provisiond exits anyway'),
+});
+
 const entraSource = z.strictObject({
   type: z.literal('entra'),
   tenantId: nonEmpty,
@@ -36,7 +97,35 @@ const entraSource = z.strictObject({
   maxRetries: z.number().int().min(0).max(20).default(6),
 });
 
-export const sourceSchema = z.discriminatedUnion('type', [entraSource]);
+const oktaSource = z.strictObject({
+  type: z.literal('okta'),
+  orgUrl: z
+    .url()
+    .refine((url) => !URL.canParse(url) || !/^[^.]+-admin\./i.test(new URL(url).hostname), {
+      message: 'this is the Admin Console URL; use the org URL without "-admin", e.g. https://acme.okta.com',
+    })
+    .describe('The Okta org, e.g. https://acme.okta.com'),
+  token: nonEmpty.optional().describe('API token, sent as "SSWS <token>"; use ${ENV_VAR} or ${file:/run/secrets/name}. Or clientId + privateKeyPath'),
+  clientId: nonEmpty.optional().describe('OAuth 2.0 service app client id (private key JWT); with privateKeyPath'),
+  privateKeyPath: nonEmpty.optional().describe('PEM file with the service app’s RSA private key'),
+  keyId: nonEmpty.optional().describe('kid of the key as registered on the service app'),
+  scopes: z
+    .array(nonEmpty)
+    .min(1)
+    .optional()
+    .describe('OAuth scopes to request; default okta.users.read okta.groups.read okta.apps.read'),
+  stagedUsers: z
+    .enum(['enabled', 'disabled'])
+    .default('enabled')
+    .describe('Whether STAGED and PROVISIONED users (created, not yet activated) count as enabled'),
+  pageSize: z.number().int().min(1).max(200).default(200),
+  maxRetries: z.number().int().min(0).max(20).default(6).describe('Retries of 5xx answers and network errors; 429s are always waited out'),
+  incrementalOverlap: duration
+    .default(5 * 60_000)
+    .describe('Incremental reads look back this much before the cursor, so a change at the boundary is read again rather than missed'),
+});
+
+export const sourceSchema = z.discriminatedUnion('type', [entraSource, oktaSource]);
 
 const mappingSchema = z
   .strictObject({
@@ -75,6 +164,39 @@ const scopeFilter = z.strictObject({
   value: z.union([z.string(), z.number(), z.boolean()]).optional(),
 });
 
+const groupDeprovisionAction = z.enum(['delete', 'ignore']);
+
+const groupsSchema = z
+  .strictObject({
+    from: z
+      .enum(['scope', 'all'])
+      .default('scope')
+      .describe('"scope": the groups named in scope.groups (and, for app-assignment scopes, the groups assigned to the app); "all": every group'),
+    match: z
+      .array(matchRule)
+      .min(1)
+      .default([
+        { target: 'externalId', source: 'id' },
+        { target: 'displayName', source: 'displayName' },
+      ])
+      .describe('How a group that already exists in the app is found on first contact, in order'),
+    mappings: z
+      .array(mappingSchema)
+      .min(1)
+      .default([
+        { target: 'displayName', source: 'displayName', apply: 'always', required: true },
+        { target: 'externalId', source: 'id', apply: 'always', required: false },
+      ]),
+    batchSize: z.number().int().min(1).max(1000).default(50).describe('Members per PATCH request'),
+    deprovision: z
+      .strictObject({
+        outOfScope: groupDeprovisionAction.default('delete'),
+        hardDeleted: groupDeprovisionAction.default('delete'),
+      })
+      .default({ outOfScope: 'delete', hardDeleted: 'delete' }),
+  })
+  .describe('Group provisioning; omit or set false for apps without group support');
+
 const jobSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, {
     message: 'expected a name of letters, digits, "-", "_" or "." (it is used in logs, metrics and the state database)',
@@ -83,6 +205,9 @@ const jobSchema = z.strictObject({
   scope: z
     .strictObject({
       groups: z.array(nonEmpty).optional().describe('Group ids or display names; members (nested included) are in scope'),
+      app: nonEmpty
+        .optional()
+        .describe('App id (Okta: 0oa…); users assigned to it, directly or through a group, are in scope. With groups, a user must satisfy both'),
       filters: z.array(scopeFilter).default([]),
     })
     .default({ filters: [] }),
@@ -94,6 +219,7 @@ const jobSchema = z.strictObject({
     timeout: duration.default(30_000),
     maxRetries: z.number().int().min(0).max(20).default(5),
   }),
+  schedule: jobScheduleSchema.optional(),
   users: z.strictObject({
     match: z.array(matchRule).min(1).default([{ target: 'userName', source: 'userPrincipalName' }]),
     mappings: z.array(mappingSchema).min(1, { message: 'a job needs at least one user mapping (userName)' }),
@@ -107,19 +233,20 @@ const jobSchema = z.strictObject({
       })
       .default({ outOfScope: 'disable', disabled: 'disable', softDeleted: 'disable', hardDeleted: 'delete' }),
   }),
+  groups: z.union([z.literal(false), groupsSchema]).default(false),
   safety: z
     .strictObject({
       maxDeletes: countOrPercent.default('5%').describe('Most disables plus deletes one cycle may send'),
-      maxSourceDrop: countOrPercent.default('20%').describe('A read this much smaller than the snapshot computes no deprovisioning'),
+      maxSourceDrop: countOrPercent.default('20%').describe('A read this much smaller than the previous one computes no deprovisioning'),
+      maxAttempts: z.number().int().min(1).max(1000).default(10).describe('Failed attempts of one operation before it is parked until its source object changes'),
     })
-    .default({ maxDeletes: '5%', maxSourceDrop: '20%' }),
+    .default({ maxDeletes: '5%', maxSourceDrop: '20%', maxAttempts: 10 }),
 });
 
 export const configSchema = z.strictObject({
   state: z.strictObject({ path: nonEmpty.default('/data/provisiond.db') }).default({ path: '/data/provisiond.db' }),
-  schedule: z
-    .strictObject({ every: duration.default(40 * 60_000), fullSyncEvery: duration.default(24 * 3_600_000) })
-    .default({ every: 40 * 60_000, fullSyncEvery: 24 * 3_600_000 }),
+  schedule: scheduleSchema.default({ every: DEFAULT_SCHEDULE_EVERY_MS, fullSyncEvery: 24 * 3_600_000 }),
+  server: serverSchema.default({ port: 8080, shutdownTimeout: 25_000 }),
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).default({ level: 'info' }),
   sources: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), sourceSchema),
   jobs: z.array(jobSchema).min(1, { message: 'define at least one job' }),
@@ -128,6 +255,7 @@ export const configSchema = z.strictObject({
 export type Config = z.output<typeof configSchema>;
 export type SourceConfig = z.output<typeof sourceSchema>;
 export type EntraSourceConfig = z.output<typeof entraSource>;
+export type OktaSourceConfig = z.output<typeof oktaSource>;
 export type JobConfig = z.output<typeof jobSchema>;
 export type MappingConfig = z.output<typeof mappingSchema>;
 export type MatchRuleConfig = z.output<typeof matchRule>;
@@ -135,3 +263,7 @@ export type ScopeFilterConfig = z.output<typeof scopeFilter>;
 export type DeprovisionAction = z.output<typeof deprovisionAction>;
 export type DeprovisionRules = JobConfig['users']['deprovision'];
 export type CountOrPercent = z.output<typeof countOrPercent>;
+export type GroupsConfig = z.output<typeof groupsSchema>;
+export type ScheduleConfig = z.output<typeof scheduleSchema>;
+export type JobScheduleConfig = z.output<typeof jobScheduleSchema>;
+export type ServerConfig = z.output<typeof serverSchema>;

@@ -10,6 +10,7 @@ import { ScimRequestError } from '../scim/errors.js';
 import { buildCreateUser, buildPatch, equalityFilter, type Compat } from '../scim/requests.js';
 import type { StateStore } from '../state/store.js';
 import { diffAttributes } from './diff.js';
+import { fingerprintOf, nextAttemptAt } from './escrow.js';
 import type { CreateUser, DeleteUser, UpdateUser, UserOperation } from './plan.js';
 
 export interface ApplyContext {
@@ -25,44 +26,47 @@ export type OperationResult = 'created' | 'recreated' | 'linked' | 'updated' | '
 
 export interface ApplySummary {
   readonly counts: Record<OperationResult, number>;
+  /** HTTP status of each failed operation (0 = no response): what quarantine judges the target by. */
+  readonly failureStatuses: number[];
 }
 
+/** Sends the operations concurrently (bounded by the client); the cycle decides their order in phases. */
 export async function applyUserOperations(operations: readonly UserOperation[], context: ApplyContext): Promise<ApplySummary> {
   const counts: Record<OperationResult, number> = { created: 0, recreated: 0, linked: 0, updated: 0, enabled: 0, disabled: 0, deleted: 0, failed: 0 };
-  // Deprovisioning waits for creates and updates: a user re-created under a new id must not race its old record.
-  const phases = [operations.filter((o) => o.kind !== 'disable' && o.kind !== 'delete'), operations.filter((o) => o.kind === 'disable' || o.kind === 'delete')];
-  for (const phase of phases) {
-    await Promise.all(
-      phase.map(async (operation) => {
-        const result = await applyOne(operation, context);
-        counts[result]++;
-      }),
-    );
-  }
-  return { counts };
+  const failureStatuses: number[] = [];
+  await Promise.all(
+    operations.map(async (operation) => {
+      const result = await applyOne(operation, context);
+      counts[result.result]++;
+      if (result.result === 'failed') failureStatuses.push(result.status ?? 0);
+    }),
+  );
+  return { counts, failureStatuses };
 }
 
-async function applyOne(operation: UserOperation, context: ApplyContext): Promise<OperationResult> {
+async function applyOne(operation: UserOperation, context: ApplyContext): Promise<{ result: OperationResult; status?: number }> {
   const record = { job: context.job, op: operation.kind, sourceId: operation.sourceId, user: operation.label };
   try {
     const { result, targetId, status } = await dispatch(operation, context);
     context.log.info({ ...record, targetId, outcome: result, status }, `${result} ${operation.label}`);
-    return result;
+    return { result, status };
   } catch (error) {
     const status = error instanceof ScimRequestError ? error.status : undefined;
     const message = error instanceof Error ? error.message : String(error);
-    context.store.recordFailure(context.job, 'user', {
+    const attempts = context.store.recordFailure(context.job, 'user', {
       sourceId: operation.sourceId,
       operation: operation.kind,
       label: operation.label,
       lastStatus: status ?? null,
       lastError: message,
+      fingerprint: fingerprintOf(operation),
+      retryAt: (n) => nextAttemptAt(n, new Date()),
     });
     context.log.warn(
-      { ...record, outcome: 'failed', status, scimType: error instanceof ScimRequestError ? error.scimType : undefined, error: message },
+      { ...record, outcome: 'failed', status, attempts, scimType: error instanceof ScimRequestError ? error.scimType : undefined, error: message },
       `${operation.kind} ${operation.label} failed`,
     );
-    return 'failed';
+    return { result: 'failed', status: status ?? 0 };
   }
 }
 

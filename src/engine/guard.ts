@@ -3,10 +3,14 @@
  * creates and updates still go — when the read cannot be trusted or the plan deletes too much.
  */
 import type { CountOrPercent } from '../config/schema.js';
-import type { UserOperation } from './plan.js';
 
-export interface GuardInput {
-  readonly operations: readonly UserOperation[];
+/** Anything the guard can hold: user and group operations alike. */
+export interface GuardedOperation {
+  readonly kind: string;
+}
+
+export interface GuardInput<T extends GuardedOperation> {
+  readonly operations: readonly T[];
   /** False when a page of the source read failed. */
   readonly readComplete: boolean;
   /** Objects the read returned this cycle and in the previous full read (undefined on the first). */
@@ -22,20 +26,21 @@ export interface GuardInput {
 
 export type GuardVerdict = 'pass' | 'partial' | 'guarded';
 
-export interface GuardResult {
+export interface GuardResult<T extends GuardedOperation = GuardedOperation> {
   readonly verdict: GuardVerdict;
-  readonly allowed: readonly UserOperation[];
-  readonly held: readonly UserOperation[];
+  readonly allowed: readonly T[];
+  readonly held: readonly T[];
   readonly reason?: string;
 }
 
-export function isDeprovisioning(op: UserOperation): boolean {
-  return op.kind === 'disable' || op.kind === 'delete';
+/** Disables and deletes of users and groups: what the deletion guard counts (as Entra's does). */
+export function isDeprovisioning(op: GuardedOperation): boolean {
+  return op.kind === 'disable' || op.kind === 'delete' || op.kind === 'delete-group';
 }
 
-export function guardOperations(input: GuardInput): GuardResult {
+export function guardOperations<T extends GuardedOperation>(input: GuardInput<T>): GuardResult<T> {
   const deprovisioning = input.operations.filter(isDeprovisioning);
-  const hold = (verdict: GuardVerdict, reason: string): GuardResult => ({
+  const hold = (verdict: GuardVerdict, reason: string): GuardResult<T> => ({
     verdict,
     allowed: input.operations.filter((op) => !isDeprovisioning(op)),
     held: deprovisioning,

@@ -34,8 +34,10 @@ export interface MappingSet {
   readonly customJson?: TargetPath;
   /** Source attributes the mappings read: what a source must fetch (Graph $select). */
   readonly sourceAttributes: readonly string[];
-  /** True when a mapping targets `active`; otherwise the engine derives it from IsSoftDeleted. */
+  /** True when a mapping targets `active`. */
   readonly mapsActive: boolean;
+  /** Users without an `active` mapping get `active = not IsSoftDeleted`; groups have no `active`. */
+  readonly derivesActive: boolean;
 }
 
 /** A mapping that cannot be compiled; `field` is the key within the mapping that is wrong. */
@@ -50,7 +52,10 @@ export class MappingConfigError extends Error {
   }
 }
 
-export function compileMappings(configs: readonly MappingConfig[], options: { customJson?: string } = {}): MappingSet {
+export function compileMappings(
+  configs: readonly MappingConfig[],
+  options: { customJson?: string; resource?: 'user' | 'group' } = {},
+): MappingSet {
   const sourceAttributes = new Map<string, string>();
   const seenTargets = new Map<string, number>();
   const mappings = configs.map((config, index): CompiledMapping => {
@@ -89,11 +94,13 @@ export function compileMappings(configs: readonly MappingConfig[], options: { cu
       throw error;
     }
   }
+  const mapsActive = mappings.some((m) => !m.target.schema && m.target.attribute === 'active' && !m.target.subAttribute);
   return {
     mappings,
     customJson,
     sourceAttributes: [...sourceAttributes.values()].filter((n) => n.toLowerCase() !== 'issoftdeleted'),
-    mapsActive: mappings.some((m) => !m.target.schema && m.target.attribute === 'active' && !m.target.subAttribute),
+    mapsActive,
+    derivesActive: !mapsActive && (options.resource ?? 'user') === 'user',
   };
 }
 
@@ -165,7 +172,7 @@ export function mapObject(object: MappableObject, softDeleted: boolean, set: Map
     value = coerced.value;
     (mapping.apply === 'on-create' ? createOnly : attributes)[mapping.target.text] = value;
   }
-  if (!set.mapsActive) attributes.active = !softDeleted;
+  if (set.derivesActive) attributes.active = !softDeleted;
   if (set.customJson) {
     const json = customJsonValue(set, attributes);
     if (json !== undefined) createOnly[set.customJson.text] = json;

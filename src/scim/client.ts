@@ -54,8 +54,10 @@ export class ScimClient {
     return this.limit(() => this.send(method, path, body));
   }
 
+  /** A filtered list; `excludedAttributes=members` keeps a lookup of a 50,000-member group small, as Entra does. */
   async search(resourceType: 'Users' | 'Groups', filter: string): Promise<ScimObject[]> {
-    const response = await this.request('GET', `/${resourceType}?filter=${encodeURIComponent(filter)}`);
+    const exclude = resourceType === 'Groups' ? 'excludedAttributes=members&' : '';
+    const response = await this.request('GET', `/${resourceType}?${exclude}filter=${encodeURIComponent(filter)}`);
     const resources = (response.body as { Resources?: unknown } | undefined)?.Resources;
     return Array.isArray(resources) ? (resources as ScimObject[]) : [];
   }

@@ -16,7 +16,8 @@ export const PATCH_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 export interface PatchOperation {
   readonly op: string;
   readonly path: string;
-  readonly value: ScimValue;
+  /** Absent for a removal addressed by a value filter. */
+  readonly value?: ScimValue;
 }
 
 export interface PatchRequest {
@@ -91,4 +92,29 @@ function legacyValue(value: ScimValue): ScimValue {
 /** SCIM filter for a first-contact lookup; the value is quoted as a JSON string, which SCIM's grammar shares. */
 export function equalityFilter(attribute: string, value: string): string {
   return `${attribute} eq ${JSON.stringify(value)}`;
+}
+
+export const GROUP_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+/** POST /Groups body: created without members, as Entra does; membership follows by PATCH in batches. */
+export function buildCreateGroup(mapped: MappedObject): ScimObject {
+  const resource: ScimObject = { schemas: [GROUP_SCHEMA] };
+  for (const [path, value] of Object.entries({ ...mapped.attributes, ...mapped.createOnly })) writePath(resource, parseTargetPath(path), value);
+  return resource;
+}
+
+/**
+ * Member changes in Entra's shapes: an add carries the batch as one value list; a removal is one
+ * `members[value eq "…"]` op per member in SCIM-compliant mode, a value list in the legacy one.
+ */
+export function buildMembersPatch(change: 'add' | 'remove', targetUserIds: readonly string[], compat: Compat): PatchRequest {
+  const values = targetUserIds.map((value) => ({ value }));
+  if (change === 'add') {
+    return { schemas: [PATCH_SCHEMA], Operations: [{ op: compat === 'entra-legacy' ? 'Add' : 'add', path: 'members', value: values }] };
+  }
+  if (compat === 'entra-legacy') return { schemas: [PATCH_SCHEMA], Operations: [{ op: 'Remove', path: 'members', value: values }] };
+  return {
+    schemas: [PATCH_SCHEMA],
+    Operations: targetUserIds.map((id) => ({ op: 'remove', path: `members[value eq ${JSON.stringify(id)}]` })),
+  };
 }

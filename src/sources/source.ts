@@ -38,6 +38,13 @@ export interface ReadStats {
   throttledMs: number;
 }
 
+export type GroupSelection = { readonly refs: readonly string[] } | 'all';
+
+export interface GroupQuery {
+  /** Source attributes the group mappings and match rules read. */
+  readonly attributes: readonly string[];
+}
+
 export interface UserQuery {
   /** Source attribute names the job's mappings and scope need; adapters add the ones they need themselves. */
   readonly attributes: readonly string[];
@@ -55,6 +62,17 @@ export interface Source {
   readUser(idOrUserName: string, query: UserQuery): Promise<SourceUser | undefined>;
   /** Ids of the users that are members of a group (given by id or display name), nested groups included. */
   resolveGroupMembers(groupRef: string): Promise<ReadonlySet<string>>;
+  /**
+   * Ids of the users assigned to an app (jobs[].scope.app), directly or through an assigned group.
+   * Sources without app assignments leave it out, and a job that scopes by app fails its cycle.
+   */
+  resolveAppAssignments?(appRef: string): Promise<ReadonlySet<string>>;
+  /**
+   * Groups with their user members (nested groups flattened), for jobs that provision groups:
+   * the groups named (by id or display name), or every group. Sources without group support
+   * leave it out, and a job that provisions groups from them is refused.
+   */
+  readGroups?(selection: GroupSelection, query: GroupQuery): AsyncIterable<readonly SourceGroup[]>;
   stats(): ReadStats;
 }
 

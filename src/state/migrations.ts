@@ -54,4 +54,31 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, name)
   ) WITHOUT ROWID;
   `,
+  // 2: leases, so that one process at a time writes a job (daemon, --sync-now) and --sync-now can find the daemon
+  `
+  CREATE TABLE leases (
+    name         TEXT PRIMARY KEY,
+    holder       TEXT NOT NULL,
+    pid          INTEGER NOT NULL,
+    hostname     TEXT NOT NULL,
+    address      TEXT,
+    detail       TEXT NOT NULL DEFAULT '{}',
+    acquired_at  TEXT NOT NULL,
+    expires_at   INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
+  // 3: escrow — when a failed operation may be retried, and for which version of the object
+  `
+  ALTER TABLE pending ADD COLUMN next_attempt_at TEXT;
+  ALTER TABLE pending ADD COLUMN fingerprint TEXT;
+  `,
+  // 4: group membership as last confirmed by the target, by source ids (target ids come from links)
+  `
+  CREATE TABLE group_members (
+    job              TEXT NOT NULL,
+    group_source_id  TEXT NOT NULL,
+    user_source_id   TEXT NOT NULL,
+    PRIMARY KEY (job, group_source_id, user_source_id)
+  ) WITHOUT ROWID;
+  `,
 ];

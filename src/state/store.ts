@@ -22,7 +22,7 @@ export interface Link {
   readonly attributes: Readonly<Record<string, ScimValue>>;
 }
 
-export type RunOutcome = 'running' | 'success' | 'failed' | 'partial' | 'guarded';
+export type RunOutcome = 'running' | 'success' | 'failed' | 'partial' | 'guarded' | 'quarantined';
 
 export interface RunRecord {
   readonly id: number;
@@ -44,6 +44,54 @@ export interface PendingFailure {
   readonly lastStatus: number | null;
   readonly lastError: string;
   readonly lastFailedAt: string;
+}
+
+/** A named, expiring claim: who (process, host) may write a job, or which daemon serves this database. */
+export interface LeaseRecord {
+  readonly name: string;
+  /** Random per process, so a reused pid is not mistaken for the holder. */
+  readonly holder: string;
+  readonly pid: number;
+  readonly hostname: string;
+  /** Where the holder answers HTTP (the daemon's POST /sync), when it does. */
+  readonly address: string | null;
+  /** JSON the holder publishes for `provisiond status` (the daemon's next run per job). */
+  readonly detail: string;
+  readonly acquiredAt: string;
+  /** Epoch milliseconds; a holder that stops renewing loses the lease after this. */
+  readonly expiresAt: number;
+}
+
+export type LeaseClaim = Omit<LeaseRecord, 'acquiredAt'>;
+
+export type LeaseAcquisition =
+  | { readonly acquired: true; /** The dead holder's lease this one replaced. */ readonly reclaimed?: LeaseRecord }
+  | { readonly acquired: false; readonly current: LeaseRecord };
+
+export interface LinkCount {
+  readonly kind: ObjectKind;
+  readonly state: LinkState;
+  readonly count: number;
+}
+
+interface LeaseRow {
+  name: string;
+  holder: string;
+  pid: number;
+  hostname: string;
+  address: string | null;
+  detail: string;
+  acquired_at: string;
+  expires_at: number;
+}
+
+/** A pending operation as escrow sees it. */
+export interface PendingEntry {
+  readonly sourceId: string;
+  readonly attempts: number;
+  readonly nextAttemptAt: string | null;
+  readonly fingerprint: string | null;
+  readonly lastError: string;
 }
 
 interface LinkRow {
@@ -124,17 +172,59 @@ export class StateStore {
     })();
   }
 
-  recordFailure(job: string, kind: ObjectKind, failure: Omit<PendingFailure, 'attempts' | 'lastFailedAt' | 'kind'>): void {
+  /**
+   * Records a refused operation. Attempts count up while the object stays the same (same
+   * fingerprint) and restart at one when it changed; `retryAt` says when escrow may send it again.
+   */
+  recordFailure(
+    job: string,
+    kind: ObjectKind,
+    failure: Omit<PendingFailure, 'attempts' | 'lastFailedAt' | 'kind'> & { fingerprint?: string; retryAt?: (attempts: number) => Date },
+  ): number {
     const now = new Date().toISOString();
-    this.db
-      .prepare(
-        `INSERT INTO pending (job, kind, source_id, operation, label, attempts, last_status, last_error, first_failed_at, last_failed_at)
-         VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
-         ON CONFLICT (job, kind, source_id) DO UPDATE SET operation = excluded.operation, label = excluded.label,
-           attempts = pending.attempts + 1, last_status = excluded.last_status, last_error = excluded.last_error,
-           last_failed_at = excluded.last_failed_at`,
+    return this.db.transaction(() => {
+      const previous = this.db
+        .prepare<[string, string, string], { attempts: number; fingerprint: string | null }>(
+          'SELECT attempts, fingerprint FROM pending WHERE job = ? AND kind = ? AND source_id = ?',
+        )
+        .get(job, kind, failure.sourceId);
+      const attempts = previous && previous.fingerprint === (failure.fingerprint ?? null) ? previous.attempts + 1 : 1;
+      this.db
+        .prepare(
+          `INSERT INTO pending (job, kind, source_id, operation, label, attempts, last_status, last_error, first_failed_at, last_failed_at, next_attempt_at, fingerprint)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (job, kind, source_id) DO UPDATE SET operation = excluded.operation, label = excluded.label,
+             attempts = excluded.attempts, last_status = excluded.last_status, last_error = excluded.last_error,
+             last_failed_at = excluded.last_failed_at, next_attempt_at = excluded.next_attempt_at, fingerprint = excluded.fingerprint`,
+        )
+        .run(
+          job,
+          kind,
+          failure.sourceId,
+          failure.operation,
+          failure.label,
+          attempts,
+          failure.lastStatus,
+          failure.lastError,
+          now,
+          now,
+          failure.retryAt ? failure.retryAt(attempts).toISOString() : null,
+          failure.fingerprint ?? null,
+        );
+      return attempts;
+    })();
+  }
+
+  /** Escrow's view of the pending operations of a job, by source id. */
+  pendingEntries(job: string, kind: ObjectKind): Map<string, PendingEntry> {
+    const rows = this.db
+      .prepare<[string, string], { source_id: string; attempts: number; next_attempt_at: string | null; fingerprint: string | null; last_error: string }>(
+        'SELECT source_id, attempts, next_attempt_at, fingerprint, last_error FROM pending WHERE job = ? AND kind = ?',
       )
-      .run(job, kind, failure.sourceId, failure.operation, failure.label, failure.lastStatus, failure.lastError, now, now);
+      .all(job, kind);
+    return new Map(
+      rows.map((r) => [r.source_id, { sourceId: r.source_id, attempts: r.attempts, nextAttemptAt: r.next_attempt_at, fingerprint: r.fingerprint, lastError: r.last_error }]),
+    );
   }
 
   clearFailure(job: string, kind: ObjectKind, sourceId: string): void {
@@ -176,16 +266,7 @@ export class StateStore {
     return this.db
       .prepare<[string, number], Record<string, unknown>>('SELECT * FROM runs WHERE job = ? ORDER BY id DESC LIMIT ?')
       .all(job, limit)
-      .map((r) => ({
-        id: r.id as number,
-        job: r.job as string,
-        mode: r.mode as string,
-        startedAt: r.started_at as string,
-        finishedAt: (r.finished_at as string | null) ?? null,
-        outcome: r.outcome as RunOutcome,
-        counts: JSON.parse(r.counts as string) as Record<string, number>,
-        message: (r.message as string | null) ?? null,
-      }));
+      .map(toRun);
   }
 
   cursor(job: string, name: string): string | undefined {
@@ -202,9 +283,133 @@ export class StateStore {
       .run(job, name, value, new Date().toISOString());
   }
 
+  /** Latest run of a job, optionally only among the given outcomes. */
+  latestRun(job: string, outcomes?: readonly RunOutcome[]): RunRecord | undefined {
+    const filter = outcomes ? ` AND outcome IN (${outcomes.map(() => '?').join(', ')})` : '';
+    const row = this.db
+      .prepare<unknown[], Record<string, unknown>>(`SELECT * FROM runs WHERE job = ?${filter} ORDER BY id DESC LIMIT 1`)
+      .get(job, ...(outcomes ?? []));
+    return row ? toRun(row) : undefined;
+  }
+
+  /** Closes runs left 'running' by a process that died or was stopped mid-cycle, so status does not show them as live. */
+  interruptRunningRuns(job: string, message: string): number {
+    return this.db
+      .prepare("UPDATE runs SET finished_at = ?, outcome = 'failed', message = ? WHERE job = ? AND outcome = 'running'")
+      .run(new Date().toISOString(), message, job).changes;
+  }
+
+  linkCounts(job: string): LinkCount[] {
+    return this.db
+      .prepare<[string], LinkCount>('SELECT kind, state, COUNT(*) AS count FROM links WHERE job = ? GROUP BY kind, state')
+      .all(job);
+  }
+
+  /**
+   * Takes lease `claim.name` when it is free, already ours, or `canReclaim` judges its holder gone.
+   * The check and the write share one IMMEDIATE transaction, so two processes never both win.
+   */
+  acquireLease(claim: LeaseClaim, canReclaim: (current: LeaseRecord) => boolean): LeaseAcquisition {
+    return this.db
+      .transaction((): LeaseAcquisition => {
+        const current = this.lease(claim.name);
+        if (current && current.holder !== claim.holder && !canReclaim(current)) return { acquired: false, current };
+        this.db
+          .prepare(
+            `INSERT INTO leases (name, holder, pid, hostname, address, detail, acquired_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, pid = excluded.pid, hostname = excluded.hostname,
+               address = excluded.address, detail = excluded.detail, acquired_at = excluded.acquired_at, expires_at = excluded.expires_at`,
+          )
+          .run(claim.name, claim.holder, claim.pid, claim.hostname, claim.address, claim.detail, new Date().toISOString(), claim.expiresAt);
+        return current && current.holder !== claim.holder ? { acquired: true, reclaimed: current } : { acquired: true };
+      })
+      .immediate();
+  }
+
+  /** Extends a lease we hold; false when it is no longer ours (expired and taken over). */
+  renewLease(name: string, holder: string, expiresAt: number, detail?: string): boolean {
+    const result = detail === undefined
+      ? this.db.prepare('UPDATE leases SET expires_at = ? WHERE name = ? AND holder = ?').run(expiresAt, name, holder)
+      : this.db.prepare('UPDATE leases SET expires_at = ?, detail = ? WHERE name = ? AND holder = ?').run(expiresAt, detail, name, holder);
+    return result.changes === 1;
+  }
+
+  releaseLease(name: string, holder: string): void {
+    this.db.prepare('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
+  }
+
+  lease(name: string): LeaseRecord | undefined {
+    const row = this.db.prepare<[string], LeaseRow>('SELECT * FROM leases WHERE name = ?').get(name);
+    return row ? toLease(row) : undefined;
+  }
+
+  leases(): LeaseRecord[] {
+    return this.db.prepare<[], LeaseRow>('SELECT * FROM leases ORDER BY name').all().map(toLease);
+  }
+
+  /** Recorded membership of every group of a job: group source id → user source ids. */
+  groupMembers(job: string): Map<string, Set<string>> {
+    const members = new Map<string, Set<string>>();
+    const rows = this.db
+      .prepare<[string], { group_source_id: string; user_source_id: string }>('SELECT group_source_id, user_source_id FROM group_members WHERE job = ?')
+      .all(job);
+    for (const row of rows) {
+      let set = members.get(row.group_source_id);
+      if (!set) members.set(row.group_source_id, (set = new Set()));
+      set.add(row.user_source_id);
+    }
+    return members;
+  }
+
+  /** Records members the target confirmed adding (or removing), in one transaction per request. */
+  recordGroupMembers(job: string, groupSourceId: string, userSourceIds: readonly string[], change: 'added' | 'removed'): void {
+    const statement =
+      change === 'added'
+        ? this.db.prepare('INSERT OR IGNORE INTO group_members (job, group_source_id, user_source_id) VALUES (?, ?, ?)')
+        : this.db.prepare('DELETE FROM group_members WHERE job = ? AND group_source_id = ? AND user_source_id = ?');
+    this.db.transaction(() => {
+      for (const id of userSourceIds) statement.run(job, groupSourceId, id);
+    })();
+  }
+
+  /** A group was created anew or deleted: whatever was recorded for it no longer holds. */
+  forgetGroupMembers(job: string, groupSourceId: string): void {
+    this.db.prepare('DELETE FROM group_members WHERE job = ? AND group_source_id = ?').run(job, groupSourceId);
+  }
+
+  deleteCursor(job: string, name: string): void {
+    this.db.prepare('DELETE FROM cursors WHERE job = ? AND name = ?').run(job, name);
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+function toLease(row: LeaseRow): LeaseRecord {
+  return {
+    name: row.name,
+    holder: row.holder,
+    pid: row.pid,
+    hostname: row.hostname,
+    address: row.address,
+    detail: row.detail,
+    acquiredAt: row.acquired_at,
+    expiresAt: row.expires_at,
+  };
+}
+
+function toRun(r: Record<string, unknown>): RunRecord {
+  return {
+    id: r.id as number,
+    job: r.job as string,
+    mode: r.mode as string,
+    startedAt: r.started_at as string,
+    finishedAt: (r.finished_at as string | null) ?? null,
+    outcome: r.outcome as RunOutcome,
+    counts: JSON.parse(r.counts as string) as Record<string, number>,
+    message: (r.message as string | null) ?? null,
+  };
 }
 
 function toLink(row: LinkRow): Link {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startGraphFake, type GraphFake } from '../../src/dev/graph-fake.js';
-import type { ScimRequestLogEntry, ScimResource } from '../../src/dev/scim-server.js';
+import type { ScimFault, ScimRequestLogEntry, ScimResource } from '../../src/dev/scim-server.js';
 import { writeTestCertificate } from '../../src/dev/tls.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -147,6 +147,15 @@ export class E2eEnvironment {
 
   async deleteScimUserBehindOurBack(id: string): Promise<void> {
     await fetch(`${this.adminUrl}/users/${id}`, { method: 'DELETE' });
+  }
+
+  /** Makes the next matching SCIM requests fail (or be slow), as an app in trouble would. */
+  async injectScimFault(fault: ScimFault): Promise<void> {
+    await fetch(`${this.adminUrl}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  }
+
+  async clearScimFaults(): Promise<void> {
+    await fetch(`${this.adminUrl}/faults`, { method: 'DELETE' });
   }
 
   async stop(): Promise<void> {

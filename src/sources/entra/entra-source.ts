@@ -4,7 +4,17 @@
 import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
 import type { EntraSourceConfig } from '../../config/schema.js';
-import { SourceReadError, type AttributeValue, type ReadStats, type Source, type SourceUser, type UserQuery } from '../source.js';
+import {
+  SourceReadError,
+  type AttributeValue,
+  type GroupQuery,
+  type GroupSelection,
+  type ReadStats,
+  type Source,
+  type SourceGroup,
+  type SourceUser,
+  type UserQuery,
+} from '../source.js';
 import { CLOUDS, graphScope } from './clouds.js';
 import { createEntraCredential } from './credential.js';
 import { GraphRetryMiddleware } from './retry-middleware.js';
@@ -71,6 +81,43 @@ export class EntraSource implements Source {
       if (error instanceof GraphError && error.statusCode === 404) return undefined;
       throw this.readError(error, `reading user ${idOrUserName}`);
     }
+  }
+
+  async *readGroups(selection: GroupSelection, query: GroupQuery): AsyncIterable<readonly SourceGroup[]> {
+    const select = groupSelectList(query.attributes);
+    if (selection === 'all') {
+      let url: string | undefined = `/groups?$select=${select}&$top=${this.config.pageSize}`;
+      let page = 0;
+      while (url) {
+        page++;
+        const body: GraphPage<GraphUser> = await this.get<GraphPage<GraphUser>>(url, `reading groups (page ${page})`);
+        const groups: SourceGroup[] = [];
+        for (const group of body.value ?? []) groups.push(await this.withMembers(group));
+        yield groups;
+        url = body['@odata.nextLink'];
+      }
+      return;
+    }
+    for (const ref of selection.refs) {
+      const id = GUID.test(ref) ? ref : await this.groupIdByName(ref);
+      let group: GraphUser;
+      try {
+        group = (await this.client.api(`/groups/${id}?$select=${select}`).get()) as GraphUser;
+      } catch (error) {
+        // A group named by id that Graph no longer has was deleted: it is absent, and its rule applies.
+        // (A name that matches nothing stays an error: a rename in the IdP must not delete the app's group.)
+        if (error instanceof GraphError && error.statusCode === 404) continue;
+        throw this.readError(error, `reading group "${ref}"`);
+      }
+      yield [await this.withMembers(group)];
+    }
+  }
+
+  private async withMembers(group: GraphUser): Promise<SourceGroup> {
+    const id = group.id as string;
+    const attributes: Record<string, AttributeValue> = { objectId: id };
+    for (const [key, value] of Object.entries(group)) if (!key.startsWith('@odata')) attributes[key] = value;
+    return { id, attributes, memberIds: [...(await this.resolveGroupMembers(id))] };
   }
 
   async resolveGroupMembers(groupRef: string): Promise<ReadonlySet<string>> {
@@ -144,6 +191,15 @@ export function selectList(attributes: readonly string[]): string {
     if (lower === 'issoftdeleted') continue;
     const graphName = ON_PREMISES_EXTENSION.test(name) ? 'onPremisesExtensionAttributes' : (ALIASES[lower] ?? name);
     if (!names.has(graphName.toLowerCase())) names.set(graphName.toLowerCase(), graphName);
+  }
+  return [...names.values()].join(',');
+}
+
+function groupSelectList(attributes: readonly string[]): string {
+  const names = new Map<string, string>();
+  for (const name of ['id', 'displayName', ...attributes]) {
+    const graphName = ALIASES[name.toLowerCase()] ?? name;
+    if (name.toLowerCase() !== 'issoftdeleted' && !names.has(graphName.toLowerCase())) names.set(graphName.toLowerCase(), graphName);
   }
   return [...names.values()].join(',');
 }

@@ -1,0 +1,232 @@
+/**
+ * Prometheus metrics for /metrics. Counters and the duration histogram move with each cycle this
+ * daemon runs; gauges about the snapshot (links, pending failures, last success) are read from
+ * the state database at scrape time, so they also reflect cycles a `--sync-now` ran beside it.
+ */
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CycleReport } from '../engine/cycle.js';
+import type { StateStore } from '../state/store.js';
+
+export interface MetricSources {
+  readonly store: StateStore;
+  jobs(): readonly string[];
+  nextRun(job: string): Date | undefined;
+  running(job: string): boolean;
+}
+
+/**
+ * Counts in a cycle report that are operation outcomes: the apply stage's results for users and
+ * groups, plus what the guard held back and escrow deferred or parked. `failed` is every failed
+ * operation, users' and groups' alike. Kind and outcome are separate counters because the report
+ * has them separately (`planned.<kind>`, and one count per result): an update can end
+ * `recreated`, so a kind×outcome product would be a guess.
+ */
+export const OPERATION_OUTCOMES = [
+  'created',
+  'recreated',
+  'linked',
+  'updated',
+  'enabled',
+  'disabled',
+  'deleted',
+  'failed',
+  'held',
+  'deferred',
+  'parked',
+  'skipped',
+  'groupsCreated',
+  'groupsLinked',
+  'groupsUpdated',
+  'groupsDeleted',
+  'membersAdded',
+  'membersRemoved',
+] as const;
+
+const PLANNED_PREFIX = 'planned.';
+
+export interface OperationTally {
+  readonly outcomes: ReadonlyMap<string, number>;
+  readonly planned: ReadonlyMap<string, number>;
+}
+
+export function tallyOperations(counts: Readonly<Record<string, number>>): OperationTally {
+  const outcomes = new Map<string, number>();
+  for (const outcome of OPERATION_OUTCOMES) {
+    const count = counts[outcome] ?? 0;
+    if (count > 0) outcomes.set(outcome, count);
+  }
+  const planned = new Map<string, number>();
+  for (const [key, count] of Object.entries(counts)) {
+    if (key.startsWith(PLANNED_PREFIX) && count > 0) planned.set(key.slice(PLANNED_PREFIX.length), count);
+  }
+  return { outcomes, planned };
+}
+
+/** Outcomes of runs that got as far as the guard (a quarantined run stops before it). */
+const GUARDED_RUNS = ['success', 'failed', 'partial', 'guarded'] as const;
+
+export class DaemonMetrics {
+  readonly registry = new Registry();
+  private readonly cycles: Counter<'job' | 'outcome'>;
+  private readonly operations: Counter<'job' | 'outcome'>;
+  private readonly planned: Counter<'job' | 'kind'>;
+  private readonly duration: Histogram<'job'>;
+  private readonly sourceRequests: Counter<'job'>;
+  private readonly sourceThrottled: Counter<'job'>;
+  private readonly targetRequests: Counter<'job'>;
+  private readonly targetRetries: Counter<'job'>;
+  private readonly targetThrottled: Counter<'job'>;
+  private readonly reloads: Counter<'result'>;
+  private readonly syncRequests: Counter<'result'>;
+
+  constructor(sources: MetricSources) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    this.cycles = new Counter({ name: 'provisiond_cycles_total', help: 'Cycles run by this daemon, by job and outcome', labelNames: ['job', 'outcome'], registers });
+    this.operations = new Counter({
+      name: 'provisiond_operations_total',
+      help: `Operations by job and outcome (${OPERATION_OUTCOMES.join(', ')})`,
+      labelNames: ['job', 'outcome'],
+      registers,
+    });
+    this.planned = new Counter({
+      name: 'provisiond_operations_planned_total',
+      help: 'Operations planned, by job and kind (create, update, enable, disable, delete, …)',
+      labelNames: ['job', 'kind'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'provisiond_cycle_duration_seconds',
+      help: 'Wall time of a cycle, read to record',
+      labelNames: ['job'],
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 2400, 3600],
+      registers,
+    });
+    this.sourceRequests = new Counter({ name: 'provisiond_source_requests_total', help: 'Requests to the identity provider', labelNames: ['job'], registers });
+    this.sourceThrottled = new Counter({
+      name: 'provisiond_source_throttled_seconds_total',
+      help: 'Time spent waiting out identity provider throttling (429/503 Retry-After)',
+      labelNames: ['job'],
+      registers,
+    });
+    this.targetRequests = new Counter({ name: 'provisiond_target_requests_total', help: 'Requests to the SCIM target, retries included', labelNames: ['job'], registers });
+    this.targetRetries = new Counter({ name: 'provisiond_target_retries_total', help: 'SCIM requests retried', labelNames: ['job'], registers });
+    this.targetThrottled = new Counter({
+      name: 'provisiond_target_throttled_seconds_total',
+      help: 'Time spent waiting out SCIM target throttling and retry backoff',
+      labelNames: ['job'],
+      registers,
+    });
+    this.reloads = new Counter({ name: 'provisiond_config_reloads_total', help: 'Config reloads, by result (applied, refused)', labelNames: ['result'], registers });
+    this.syncRequests = new Counter({
+      name: 'provisiond_sync_requests_total',
+      help: 'POST /sync requests, by result (accepted, unauthorized, disabled, invalid)',
+      labelNames: ['result'],
+      registers,
+    });
+
+    const perJob = (gauge: Gauge<'job'>, value: (job: string) => number | undefined): void => {
+      gauge.reset();
+      for (const job of sources.jobs()) {
+        const v = value(job);
+        if (v !== undefined) gauge.set({ job }, v);
+      }
+    };
+    new Gauge({
+      name: 'provisiond_linked_objects',
+      help: 'Objects in the snapshot linked to a target object, by job, kind and state',
+      labelNames: ['job', 'kind', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        for (const job of sources.jobs()) {
+          for (const { kind, state, count } of sources.store.linkCounts(job)) this.set({ job, kind, state }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: 'provisiond_pending_operations',
+      help: 'Failed operations in escrow, retried next cycle',
+      labelNames: ['job'],
+      registers,
+      collect() {
+        perJob(this, (job) => sources.store.pendingFailures(job).length);
+      },
+    });
+    new Gauge({
+      name: 'provisiond_held_operations',
+      help: 'Disables and deletes the last finished cycle held back by a safety guard',
+      labelNames: ['job'],
+      registers,
+      collect() {
+        perJob(this, (job) => sources.store.latestRun(job, GUARDED_RUNS)?.counts.held ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'provisiond_last_success_timestamp_seconds',
+      help: 'When the last successful cycle of the job finished (Unix time)',
+      labelNames: ['job'],
+      registers,
+      collect() {
+        perJob(this, (job) => {
+          const finishedAt = sources.store.latestRun(job, ['success'])?.finishedAt;
+          return finishedAt ? Date.parse(finishedAt) / 1000 : undefined;
+        });
+      },
+    });
+    new Gauge({
+      name: 'provisiond_next_run_timestamp_seconds',
+      help: 'When the next scheduled cycle of the job starts (Unix time)',
+      labelNames: ['job'],
+      registers,
+      collect() {
+        perJob(this, (job) => {
+          const next = sources.nextRun(job);
+          return next ? next.getTime() / 1000 : undefined;
+        });
+      },
+    });
+    new Gauge({
+      name: 'provisiond_cycle_running',
+      help: '1 while a cycle of the job runs in this daemon',
+      labelNames: ['job'],
+      registers,
+      collect() {
+        perJob(this, (job) => (sources.running(job) ? 1 : 0));
+      },
+    });
+  }
+
+  observeCycle(report: CycleReport): void {
+    const job = report.job;
+    this.cycles.inc({ job, outcome: report.outcome });
+    this.duration.observe({ job }, report.durationMs / 1000);
+    const counts = report.counts;
+    const tally = tallyOperations(counts);
+    for (const [outcome, count] of tally.outcomes) this.operations.inc({ job, outcome }, count);
+    for (const [kind, count] of tally.planned) this.planned.inc({ job, kind }, count);
+    this.sourceRequests.inc({ job }, counts.sourceRequests ?? 0);
+    this.sourceThrottled.inc({ job }, (counts.sourceThrottledMs ?? 0) / 1000);
+    this.targetRequests.inc({ job }, counts.targetRequests ?? 0);
+    this.targetRetries.inc({ job }, counts.targetRetries ?? 0);
+    this.targetThrottled.inc({ job }, (counts.targetThrottledMs ?? 0) / 1000);
+  }
+
+  /** A cycle that ended in an exception rather than a report. */
+  observeCrash(job: string, durationMs: number): void {
+    this.cycles.inc({ job, outcome: 'failed' });
+    this.duration.observe({ job }, durationMs / 1000);
+  }
+
+  observeReload(result: 'applied' | 'refused'): void {
+    this.reloads.inc({ result });
+  }
+
+  observeSyncRequest(result: 'accepted' | 'unauthorized' | 'disabled' | 'invalid'): void {
+    this.syncRequests.inc({ result });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

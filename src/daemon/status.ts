@@ -1,0 +1,121 @@
+/**
+ * `provisiond status`: each job's recent runs, next run, the cycle running now and pending
+ * failures, read from the state database alone, so it works beside a running daemon (WAL lets a
+ * reader in while the daemon writes).
+ */
+import type { LeaseRecord, PendingFailure, RunRecord, StateStore } from '../state/store.js';
+import { DAEMON_LEASE, describeHolder, jobLeaseName, staleReason, type LeaseOwner } from './lock.js';
+import type { DaemonDetail } from './daemon.js';
+
+export interface DaemonStatus {
+  readonly pid: number;
+  readonly hostname: string;
+  readonly address: string | null;
+  readonly startedAt?: string;
+}
+
+export interface JobStatus {
+  readonly job: string;
+  readonly schedule?: string;
+  /** Only while a daemon runs: nothing else schedules cycles. */
+  readonly nextRunAt?: string;
+  /** The process running a cycle of this job right now. */
+  readonly runningBy?: string;
+  readonly runs: readonly RunRecord[];
+  readonly pending: readonly PendingFailure[];
+}
+
+export interface StatusReport {
+  readonly statePath: string;
+  readonly daemon?: DaemonStatus;
+  readonly jobs: readonly JobStatus[];
+}
+
+export function collectStatus(store: StateStore, statePath: string, jobs: readonly string[], observer: LeaseOwner, runsPerJob: number): StatusReport {
+  const live = (lease: LeaseRecord | undefined) => (lease && staleReason(lease, observer) === undefined ? lease : undefined);
+  const daemonLease = live(store.lease(DAEMON_LEASE));
+  const detail = daemonLease ? parseDetail(daemonLease.detail) : undefined;
+  return {
+    statePath,
+    ...(daemonLease
+      ? {
+          daemon: {
+            pid: daemonLease.pid,
+            hostname: daemonLease.hostname,
+            address: daemonLease.address,
+            ...(detail?.startedAt ? { startedAt: detail.startedAt } : {}),
+          },
+        }
+      : {}),
+    jobs: jobs.map((job) => {
+      const running = live(store.lease(jobLeaseName(job)));
+      const schedule = detail?.schedules?.[job];
+      const nextRunAt = detail?.nextRuns?.[job];
+      return {
+        job,
+        ...(schedule ? { schedule } : {}),
+        ...(nextRunAt ? { nextRunAt } : {}),
+        ...(running ? { runningBy: running.pid === daemonLease?.pid && running.hostname === daemonLease.hostname ? 'the daemon' : describeHolder(running) } : {}),
+        runs: store.recentRuns(job, runsPerJob),
+        pending: store.pendingFailures(job),
+      };
+    }),
+  };
+}
+
+function parseDetail(text: string): Partial<DaemonDetail> | undefined {
+  try {
+    const value = JSON.parse(text) as unknown;
+    return value !== null && typeof value === 'object' ? (value as Partial<DaemonDetail>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Result counts worth a glance; the rest is in `--json`. */
+const SHOWN_COUNTS = ['read', 'inScope', 'created', 'linked', 'updated', 'enabled', 'disabled', 'deleted', 'failed', 'held', 'skipped'];
+
+export function formatStatus(report: StatusReport): string {
+  const lines: string[] = [`state: ${report.statePath}`];
+  const daemon = report.daemon;
+  lines.push(
+    daemon
+      ? `daemon: running, pid ${daemon.pid} on ${daemon.hostname}${daemon.startedAt ? ` since ${daemon.startedAt}` : ''}${daemon.address ? `, ${daemon.address}` : ''}`
+      : 'daemon: not running (nothing is scheduled)',
+  );
+  for (const job of report.jobs) {
+    lines.push('', `job ${job.job}${job.schedule ? ` (${job.schedule})` : ''}`);
+    lines.push(`  next run:  ${job.nextRunAt ?? (daemon ? 'not scheduled' : '-')}`);
+    if (job.runningBy) lines.push(`  running:   now, by ${job.runningBy}`);
+    if (job.runs.length === 0) lines.push('  last runs: none');
+    else {
+      lines.push('  last runs:');
+      for (const run of job.runs) lines.push(`    ${formatRun(run)}`);
+    }
+    if (job.pending.length === 0) lines.push('  pending failures: none');
+    else {
+      lines.push(`  pending failures (${job.pending.length}, retried next cycle):`);
+      for (const failure of job.pending) {
+        lines.push(
+          `    ${failure.kind} ${failure.label}: ${failure.operation}, ${failure.attempts} attempt${failure.attempts === 1 ? '' : 's'}, last ${failure.lastFailedAt}: ${failure.lastStatus ?? '-'} ${failure.lastError}`,
+        );
+      }
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function formatRun(run: RunRecord): string {
+  const duration = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : 'running';
+  const counts = SHOWN_COUNTS.filter((key) => (run.counts[key] ?? 0) > 0 || key === 'failed')
+    .filter((key) => run.counts[key] !== undefined)
+    .map((key) => `${key} ${run.counts[key]}`)
+    .join(', ');
+  return [`#${run.id}`, run.startedAt, duration, run.outcome, counts, run.message ? `— ${run.message}` : ''].filter(Boolean).join('  ');
+}
+
+function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${ms}ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)}s`;
+  return `${Math.floor(ms / 60_000)}m${String(Math.round((ms % 60_000) / 1_000)).padStart(2, '0')}s`;
+}

@@ -1,0 +1,229 @@
+/**
+ * Okta through its Management API (@okta/okta-sdk-nodejs): users in every status, group members,
+ * app assignments, and incremental reads by lastUpdated.
+ */
+import type { Client } from '@okta/okta-sdk-nodejs';
+import type { OktaSourceConfig } from '../../config/schema.js';
+import { SourceReadError, type IncrementalRead, type IncrementalSource, type ReadStats, type SourceUser, type UserChanges, type UserQuery } from '../source.js';
+import { changedSinceFilter, decodeCursor, encodeCursor } from './change-cursor.js';
+import { createOktaClient, DEFAULT_SCOPES } from './client.js';
+import { isHttpFailure, readFailure, type FailureContext } from './errors.js';
+import { ThrottlingRequestExecutor } from './throttling-executor.js';
+import { toSourceUser, type OktaUser } from './users.js';
+
+interface UserListing {
+  readonly limit: number;
+  readonly filter?: string;
+}
+
+interface ChangeReadProgress {
+  /** Okta's time when the incremental read began: the next cursor. */
+  startedAt: number | undefined;
+  finished: boolean;
+}
+
+const GROUP_ID = /^00g[0-9A-Za-z]{17}$/;
+/** Okta's page maxima for app assignments (users: 500, groups: 200). */
+const APP_USERS_PAGE = 500;
+const APP_GROUPS_PAGE = 200;
+/**
+ * How far before the read's start the closing "changed during the read" listing looks: Okta's
+ * Date header is whole seconds, and lastUpdated is stamped when the change commits.
+ */
+const CATCH_UP_MARGIN_MS = 2_000;
+
+export class OktaSource implements IncrementalSource {
+  readonly kind = 'okta';
+  private readonly readStats: ReadStats = { requests: 0, retries: 0, throttledMs: 0 };
+  private readonly executor: ThrottlingRequestExecutor;
+  private readonly failure: FailureContext;
+  private sdk: Client | undefined;
+
+  constructor(
+    readonly name: string,
+    private readonly config: OktaSourceConfig,
+  ) {
+    this.executor = new ThrottlingRequestExecutor({ maxRetries: config.maxRetries, stats: this.readStats });
+    this.failure = { source: name, orgUrl: config.orgUrl, auth: config.token === undefined ? 'oauth' : 'token', scopes: config.scopes ?? DEFAULT_SCOPES };
+  }
+
+  stats(): ReadStats {
+    return { ...this.readStats };
+  }
+
+  /**
+   * Every user, in three listings: the plain list (every status but DEPROVISIONED, which Okta
+   * leaves out of it), the DEPROVISIONED users (so a deactivation follows the softDeleted rule,
+   * not hardDeleted), then the users changed while those two ran. The last one catches a user
+   * reactivated between the two listings, who would otherwise be in neither and look deleted.
+   * A user is yielded once, as first seen; a change after that is read by the next cycle.
+   */
+  async *readUsers(_query: UserQuery): AsyncIterable<readonly SourceUser[]> {
+    const seen = new Set<string>();
+    let startedAt = this.executor.serverNow();
+    const markStart = (): void => {
+      startedAt ??= this.executor.serverNow();
+    };
+    yield* this.userPages({ limit: this.config.pageSize }, 'reading users', seen, markStart);
+    yield* this.userPages({ limit: this.config.pageSize, filter: 'status eq "DEPROVISIONED"' }, 'reading deactivated (DEPROVISIONED) users', seen);
+    const since = startedAt ?? Date.now();
+    yield* this.userPages({ limit: this.config.pageSize, filter: changedSinceFilter(since, CATCH_UP_MARGIN_MS) }, 'reading users changed during the read', seen);
+  }
+
+  async readUser(idOrUserName: string, _query: UserQuery): Promise<SourceUser | undefined> {
+    try {
+      const user: OktaUser = await this.client().userApi.getUser({ userId: idOrUserName });
+      return toSourceUser(user, this.config.stagedUsers);
+    } catch (error) {
+      if (isHttpFailure(error) && error.status === 404) return undefined;
+      throw readFailure(error, `reading user ${idOrUserName}`, this.failure);
+    }
+  }
+
+  /** Okta groups are flat: the members are the group's users. */
+  async resolveGroupMembers(groupRef: string): Promise<ReadonlySet<string>> {
+    const groupId = GROUP_ID.test(groupRef) ? groupRef : await this.groupIdByName(groupRef);
+    try {
+      return await this.groupMemberIds(groupId);
+    } catch (error) {
+      if (isHttpFailure(error) && error.status === 404) {
+        throw new SourceReadError(this.name, `no group with id ${groupId}; check jobs[].scope.groups (an Okta group id, 00g…, or the group's exact name)`, 404);
+      }
+      throw readFailure(error, `reading members of group "${groupRef}"`, this.failure);
+    }
+  }
+
+  /** Users assigned to the app directly or through an assigned group (both, as group assignments can lag in /users). */
+  async resolveAppAssignments(appRef: string): Promise<ReadonlySet<string>> {
+    const api = this.client().applicationApi;
+    const users = new Set<string>();
+    const groups: string[] = [];
+    try {
+      for await (const assignment of await api.listApplicationUsers({ appId: appRef, limit: APP_USERS_PAGE })) {
+        if (assignment?.id) users.add(assignment.id);
+      }
+      for await (const assignment of await api.listApplicationGroupAssignments({ appId: appRef, limit: APP_GROUPS_PAGE })) {
+        if (assignment?.id) groups.push(assignment.id);
+      }
+    } catch (error) {
+      if (isHttpFailure(error) && error.status === 404) {
+        throw new SourceReadError(this.name, `no app with id "${appRef}" in ${this.config.orgUrl}; jobs[].scope.app takes the app's id (0oa…, in the app's Admin Console URL)`, 404);
+      }
+      throw readFailure(error, `reading the assignments of app ${appRef}`, this.failure);
+    }
+    for (const groupId of groups) {
+      try {
+        for (const id of await this.groupMemberIds(groupId)) users.add(id);
+      } catch (error) {
+        // A group deleted since the assignment listing assigns nobody.
+        if (isHttpFailure(error) && error.status === 404) continue;
+        throw readFailure(error, `reading members of group ${groupId} assigned to app ${appRef}`, this.failure);
+      }
+    }
+    return users;
+  }
+
+  async changeCursor(_query: UserQuery): Promise<string> {
+    if (this.executor.serverNow() === undefined) {
+      // The cursor is on Okta's clock, read from a response's Date header; one small request gets one.
+      try {
+        await (await this.client().userApi.listUsers({ limit: 1 })).next();
+      } catch (error) {
+        throw readFailure(error, 'reading the time of the Okta org', this.failure);
+      }
+    }
+    return encodeCursor(this.executor.serverNow() ?? Date.now());
+  }
+
+  /**
+   * Users whose lastUpdated is after the cursor (less the overlap), DEPROVISIONED ones included.
+   * Okta keeps no record of hard-deleted users that a filter could return, so `removed` is
+   * always empty: the periodic full read finds them.
+   */
+  readUserChanges(_query: UserQuery, cursor: string): IncrementalRead {
+    const since = decodeCursor(this.name, cursor);
+    const listing = { limit: this.config.pageSize, filter: changedSinceFilter(since, this.config.incrementalOverlap) };
+    // Anything changed after this read began is read by the next one.
+    const progress: ChangeReadProgress = { startedAt: this.executor.serverNow(), finished: false };
+    return {
+      pages: this.changePages(listing, progress),
+      nextCursor: () => {
+        if (!progress.finished) throw new Error('nextCursor() is known only once every page of the incremental read has been read');
+        return encodeCursor(Math.max(since, progress.startedAt ?? since));
+      },
+    };
+  }
+
+  /** Created on first use, so that an unreadable key file fails a cycle rather than the process. */
+  private client(): Client {
+    this.sdk ??= createOktaClient(this.config, this.executor);
+    return this.sdk;
+  }
+
+  private async *changePages(listing: UserListing, progress: ChangeReadProgress): AsyncIterable<UserChanges> {
+    const markStart = (): void => {
+      progress.startedAt ??= this.executor.serverNow();
+    };
+    for await (const changed of this.userPages(listing, 'reading changed users', undefined, markStart)) yield { changed, removed: [] };
+    progress.finished = true;
+  }
+
+  /**
+   * One listing of /api/v1/users in pages of `limit` (the SDK's collection follows the Link
+   * headers). `seen` drops users an earlier listing of the same read already yielded.
+   */
+  private async *userPages(listing: UserListing, what: string, seen: Set<string> | undefined, onFirstResponse?: () => void): AsyncIterable<readonly SourceUser[]> {
+    let batch: SourceUser[] = [];
+    let fetched = 0;
+    try {
+      const users = await this.client().userApi.listUsers(listing);
+      for await (const user of users) {
+        if (fetched++ === 0) onFirstResponse?.();
+        if (!user?.id) continue;
+        if (seen) {
+          if (seen.has(user.id)) continue;
+          seen.add(user.id);
+        }
+        batch.push(toSourceUser(user, this.config.stagedUsers));
+        if (batch.length === listing.limit) {
+          yield batch;
+          batch = [];
+        }
+      }
+    } catch (error) {
+      throw readFailure(error, `${what} (page ${Math.floor(fetched / listing.limit) + 1})`, this.failure);
+    }
+    if (fetched === 0) onFirstResponse?.();
+    if (batch.length > 0) yield batch;
+  }
+
+  private async groupMemberIds(groupId: string): Promise<Set<string>> {
+    const members = new Set<string>();
+    for await (const user of await this.client().groupApi.listGroupUsers({ groupId, limit: this.config.pageSize })) {
+      if (user?.id) members.add(user.id);
+    }
+    return members;
+  }
+
+  /** Okta's `search` is eventually consistent: a group created seconds ago may not be found yet (its id always is). */
+  private async groupIdByName(name: string): Promise<string> {
+    const hits: string[] = [];
+    try {
+      const search = `profile.name eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+      for await (const group of await this.client().groupApi.listGroups({ search, limit: 200 })) {
+        if (group?.id && group.profile?.name === name) hits.push(group.id);
+      }
+    } catch (error) {
+      throw readFailure(error, `looking up group "${name}"`, this.failure);
+    }
+    if (hits.length !== 1) {
+      throw new SourceReadError(
+        this.name,
+        hits.length === 0
+          ? `no group named "${name}"; check jobs[].scope.groups (names are exact, or use the group's id, 00g…)`
+          : `${hits.length} groups are named "${name}"; use the group's id (00g…) in jobs[].scope.groups`,
+      );
+    }
+    return hits[0] as string;
+  }
+}

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { DaemonMetrics, tallyOperations } from '../../src/daemon/metrics.js';
+import { parsePrometheusText, sampleValue } from './prometheus-text.js';
+import { fakeReport, TempDirs } from './support.js';
+
+const dirs = new TempDirs();
+afterEach(() => dirs.cleanup());
+
+describe('tallyOperations', () => {
+  it('reads outcomes and planned kinds from a cycle’s counts, and nothing else', () => {
+    const tally = tallyOperations({ read: 10, inScope: 9, 'planned.create': 3, 'planned.update': 1, created: 2, linked: 1, updated: 0, failed: 1, held: 4, sourceRequests: 3 });
+    expect(Object.fromEntries(tally.outcomes)).toEqual({ created: 2, linked: 1, failed: 1, held: 4 });
+    expect(Object.fromEntries(tally.planned)).toEqual({ create: 3, update: 1 });
+  });
+});
+
+describe('DaemonMetrics', () => {
+  it('renders Prometheus text whose counters add up the cycles, and gauges read from the snapshot', async () => {
+    const { store } = dirs.store();
+    store.saveLink('app', 'user', { sourceId: 's1', targetId: 't1', label: 'ada', state: 'active', attributes: {} });
+    store.saveLink('app', 'user', { sourceId: 's2', targetId: 't2', label: 'bob', state: 'disabled', attributes: {} });
+    store.recordFailure('app', 'user', { sourceId: 's3', operation: 'create', label: 'cy', lastStatus: 500, lastError: 'boom' });
+    const run = store.startRun('app', 'full');
+    store.finishRun(run, 'success', { held: 2 });
+    const metrics = new DaemonMetrics({ store, jobs: () => ['app'], nextRun: () => new Date(1_800_000_000_000), running: () => true });
+    metrics.observeCycle(fakeReport('app', 'success', { 'planned.create': 3, created: 2, failed: 1, sourceRequests: 4, sourceThrottledMs: 1500, targetRequests: 6, targetThrottledMs: 250 }, 2_000));
+    metrics.observeCycle(fakeReport('app', 'failed', { 'planned.update': 1, updated: 1 }, 500));
+    metrics.observeCrash('app', 100);
+    metrics.observeReload('refused');
+    metrics.observeSyncRequest('unauthorized');
+    const { contentType, body } = await metrics.render();
+    expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
+    const samples = parsePrometheusText(body);
+    const value = (name: string, labels: Record<string, string> = {}) => sampleValue(samples, name, labels);
+    expect(value('provisiond_cycles_total', { job: 'app', outcome: 'success' })).toBe(1);
+    expect(value('provisiond_cycles_total', { job: 'app', outcome: 'failed' })).toBe(2);
+    expect(value('provisiond_operations_total', { job: 'app', outcome: 'created' })).toBe(2);
+    expect(value('provisiond_operations_total', { job: 'app', outcome: 'failed' })).toBe(1);
+    expect(value('provisiond_operations_total', { job: 'app', outcome: 'updated' })).toBe(1);
+    expect(value('provisiond_operations_planned_total', { job: 'app', kind: 'create' })).toBe(3);
+    expect(value('provisiond_cycle_duration_seconds_count', { job: 'app' })).toBe(3);
+    expect(value('provisiond_cycle_duration_seconds_sum', { job: 'app' })).toBeCloseTo(2.6);
+    expect(value('provisiond_source_requests_total', { job: 'app' })).toBe(4);
+    expect(value('provisiond_source_throttled_seconds_total', { job: 'app' })).toBe(1.5);
+    expect(value('provisiond_target_throttled_seconds_total', { job: 'app' })).toBe(0.25);
+    expect(value('provisiond_linked_objects', { job: 'app', kind: 'user', state: 'active' })).toBe(1);
+    expect(value('provisiond_linked_objects', { job: 'app', kind: 'user', state: 'disabled' })).toBe(1);
+    expect(value('provisiond_pending_operations', { job: 'app' })).toBe(1);
+    expect(value('provisiond_held_operations', { job: 'app' })).toBe(2);
+    expect(value('provisiond_last_success_timestamp_seconds', { job: 'app' })).toBeCloseTo(Date.now() / 1000, -2);
+    expect(value('provisiond_next_run_timestamp_seconds', { job: 'app' })).toBe(1_800_000_000);
+    expect(value('provisiond_cycle_running', { job: 'app' })).toBe(1);
+    expect(value('provisiond_config_reloads_total', { result: 'refused' })).toBe(1);
+    expect(value('provisiond_sync_requests_total', { result: 'unauthorized' })).toBe(1);
+    // The process's own metrics come along (memory, CPU, event loop).
+    expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
+    store.close();
+  });
+});

@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { currentProcessOwner, DAEMON_LEASE, jobLeaseName, Leases } from '../../src/daemon/lock.js';
+import { collectStatus, formatStatus } from '../../src/daemon/status.js';
+import { recordingLogger, TempDirs } from './support.js';
+
+const dirs = new TempDirs();
+afterEach(() => dirs.cleanup());
+
+describe('status', () => {
+  it('shows each job’s runs, next run, running cycle and pending failures from the state database', () => {
+    const { store, path } = dirs.store();
+    const first = store.startRun('app', 'full');
+    store.finishRun(first, 'success', { read: 3, created: 3, failed: 0 });
+    const second = store.startRun('app', 'full');
+    store.finishRun(second, 'failed', { read: 3, updated: 1, failed: 1 }, 'the target refused 1 operation');
+    store.recordFailure('app', 'user', { sourceId: 's1', operation: 'update', label: 'ada@example.com', lastStatus: 500, lastError: 'Internal Server Error' });
+    const daemon = new Leases(store, currentProcessOwner(), recordingLogger().log);
+    daemon.tryAcquire(DAEMON_LEASE, {
+      address: 'http://127.0.0.1:8080',
+      detail: JSON.stringify({ startedAt: '2026-01-01T00:00:00.000Z', schedules: { app: 'every 40m' }, nextRuns: { app: '2026-01-01T00:40:00.000Z' } }),
+    });
+    daemon.tryAcquire(jobLeaseName('app'));
+
+    // `status` is its own process: observe from another pid on this host.
+    const report = collectStatus(store, path, ['app', 'other'], { ...currentProcessOwner(), pid: process.ppid }, 5);
+    expect(report.daemon).toMatchObject({ pid: process.pid, address: 'http://127.0.0.1:8080', startedAt: '2026-01-01T00:00:00.000Z' });
+    expect(report.jobs[0]).toMatchObject({ job: 'app', schedule: 'every 40m', nextRunAt: '2026-01-01T00:40:00.000Z', runningBy: 'the daemon' });
+    expect(report.jobs[0]!.runs.map((r) => r.outcome)).toEqual(['failed', 'success']);
+    expect(report.jobs[0]!.pending).toHaveLength(1);
+    expect(report.jobs[1]).toMatchObject({ job: 'other', runs: [], pending: [] });
+
+    const text = formatStatus(report);
+    expect(text).toContain(`daemon: running, pid ${process.pid}`);
+    expect(text).toContain('job app (every 40m)');
+    expect(text).toContain('next run:  2026-01-01T00:40:00.000Z');
+    expect(text).toContain('running:   now, by the daemon');
+    expect(text).toMatch(/#\d+ {2}\S+ {2}\S+ {2}failed {2}read 3, updated 1, failed 1 {2}— the target refused 1 operation/);
+    expect(text).toContain('user ada@example.com: update, 1 attempt, last ');
+    expect(text).toContain('500 Internal Server Error');
+    daemon.releaseAll();
+    store.close();
+  });
+
+  it('says when no daemon runs, ignoring a dead one’s lease', () => {
+    const { store, path } = dirs.store();
+    store.acquireLease({ name: DAEMON_LEASE, holder: 'gone', pid: 1, hostname: 'elsewhere', address: 'http://x', detail: '{}', expiresAt: Date.now() - 1 }, () => false);
+    const text = formatStatus(collectStatus(store, path, ['app'], currentProcessOwner(), 5));
+    expect(text).toContain('daemon: not running (nothing is scheduled)');
+    expect(text).toContain('next run:  -');
+    expect(text).toContain('last runs: none');
+    store.close();
+  });
+});

@@ -1,0 +1,143 @@
+/**
+ * The daemon's HTTP side and `--sync-now` beside it: /healthz, /readyz, /metrics (Prometheus text
+ * whose counters match the cycles' operations), POST /sync behind its token, and a one-shot that
+ * hands its cycle to the daemon — or, without the token, waits for the daemon's cycle — so that
+ * there is only ever one writer.
+ */
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StateStore } from '../../src/state/store.js';
+import { parsePrometheusText, sampleValue } from '../daemon/prometheus-text.js';
+import { DaemonProcess, SYNC_TOKEN, variantOf, withTopLevel } from './daemon-harness.js';
+import { E2eEnvironment, writes } from './harness.js';
+
+let env: E2eEnvironment;
+let daemon: DaemonProcess;
+let config: string;
+let url: string;
+const ids: Record<string, string> = {};
+
+async function metrics(): Promise<(name: string, labels?: Record<string, string>) => number> {
+  const response = await fetch(`${url}/metrics`);
+  expect(response.status).toBe(200);
+  const samples = parsePrometheusText(await response.text());
+  return (name, labels = {}) => sampleValue(samples, name, labels);
+}
+
+beforeAll(async () => {
+  env = await E2eEnvironment.start();
+  for (const name of ['ada', 'grace', 'ken']) {
+    ids[name] = env.graph.upsertUser({ userPrincipalName: `${name}@contoso.example`, givenName: name, surname: 'X', displayName: name, jobTitle: 'Engineer' });
+  }
+  config = withTopLevel(env.writeConfig(), { schedule: { every: '1h' }, server: { port: 0, token: '${SYNC_TOKEN}' } });
+  daemon = DaemonProcess.start(env, config);
+  url = await daemon.url();
+  await daemon.waitForLog((l) => l.msg === 'cycle success');
+});
+
+afterAll(async () => {
+  await daemon?.stop();
+  await env?.stop();
+});
+
+describe('the daemon’s endpoints', () => {
+  it('is alive and ready', async () => {
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(await ready.json()).toEqual({ ready: true, reasons: [] });
+  });
+
+  it('serves /metrics as Prometheus text whose counters match the first cycle', async () => {
+    const first = daemon.cycles()[0]!;
+    const counts = first.counts as Record<string, number>;
+    expect(counts).toMatchObject({ created: 3, failed: 0 });
+    const value = await metrics();
+    expect(value('provisiond_cycles_total', { job: 'app', outcome: 'success' })).toBe(1);
+    expect(value('provisiond_operations_total', { job: 'app', outcome: 'created' })).toBe(counts.created);
+    expect(value('provisiond_operations_total', { job: 'app', outcome: 'failed' })).toBe(0);
+    expect(value('provisiond_operations_planned_total', { job: 'app', kind: 'create' })).toBe(counts['planned.create']);
+    expect(value('provisiond_cycle_duration_seconds_count', { job: 'app' })).toBe(1);
+    expect(value('provisiond_source_requests_total', { job: 'app' })).toBe(counts.sourceRequests);
+    expect(value('provisiond_target_requests_total', { job: 'app' })).toBe(counts.targetRequests);
+    expect(value('provisiond_linked_objects', { job: 'app', kind: 'user', state: 'active' })).toBe(3);
+    expect(value('provisiond_pending_operations', { job: 'app' })).toBe(0);
+    expect(value('provisiond_last_success_timestamp_seconds', { job: 'app' })).toBeGreaterThan(Date.now() / 1000 - 60);
+    expect(value('provisiond_next_run_timestamp_seconds', { job: 'app' })).toBeGreaterThan(Date.now() / 1000 + 3_000);
+  });
+
+  it('answers POST /sync without the token, or with a wrong one, with 401 and runs nothing', async () => {
+    const cycles = daemon.cycles().length;
+    expect((await fetch(`${url}/sync`, { method: 'POST' })).status).toBe(401);
+    expect((await fetch(`${url}/sync`, { method: 'POST', headers: { authorization: 'Bearer not-the-token-at-all' } })).status).toBe(401);
+    expect(daemon.cycles()).toHaveLength(cycles);
+    expect(daemon.stderr + JSON.stringify(daemon.logs)).not.toContain(SYNC_TOKEN);
+  });
+});
+
+describe('--sync-now beside the daemon', () => {
+  it('hands the cycle to the daemon: one writer, and both report the same run and outcome', async () => {
+    await env.clearScimRequests();
+    env.graph.patchUser(ids.ada!, { jobTitle: 'Countess' });
+    // As `docker run IMAGE provisiond --sync-now` calls it: the entrypoint is provisiond already.
+    const run = await env.runCli(['provisiond', '--sync-now', '--full', '--config', config], { SYNC_TOKEN });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.logs.find((l) => l.msg === 'handing the cycle to the running daemon')).toMatchObject({ daemon: expect.stringMatching(/^pid \d+ on /) });
+    const mine = run.logs.find((l) => l.msg === 'cycle success')!;
+    const theirs = daemon.cycles().at(-1)!;
+    expect(mine).toMatchObject({ job: 'app', runId: theirs.runId, outcome: 'success', counts: theirs.counts });
+    // The daemon sent the one PATCH; the one-shot sent nothing itself.
+    expect(run.logs.filter((l) => l.op !== undefined)).toEqual([]);
+    expect(daemon.logs.filter((l) => l.op === 'update' && l.runId === theirs.runId)).toHaveLength(1);
+    expect(writes(await env.scimRequests()).map((r) => r.method)).toEqual(['PATCH']);
+    const value = await metrics();
+    expect(value('provisiond_cycles_total', { job: 'app', outcome: 'success' })).toBe(2);
+    expect(value('provisiond_operations_total', { job: 'app', outcome: 'updated' })).toBe(1);
+    expect(value('provisiond_sync_requests_total', { result: 'accepted' })).toBe(1);
+  });
+
+  it('refuses an unknown job before bothering the daemon (exit 2), and daemon-only flags without --sync-now', async () => {
+    const unknown = await env.runCli(['--sync-now', '--job', 'nope', '--config', config], { SYNC_TOKEN });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no job named "nope"');
+    const misplaced = await env.runCli(['--allow-deletes', '--config', config], { SYNC_TOKEN });
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toContain('--allow-deletes only go with --sync-now');
+  });
+
+  it('reports the daemon’s failure with exit code 1', async () => {
+    env.graph.patchUser(ids.grace!, { jobTitle: 'Admiral' });
+    await env.injectScimFault({ status: 400, count: 1, method: 'PATCH', scimType: 'invalidValue' });
+    const run = await env.runCli(['--sync-now', '--config', config], { SYNC_TOKEN });
+    expect(run.code, run.stdout + run.stderr).toBe(1);
+    const mine = run.logs.find((l) => l.msg === 'cycle failed')!;
+    expect(mine).toMatchObject({ job: 'app', outcome: 'failed' });
+    expect(daemon.cycles().at(-1)).toMatchObject({ msg: 'cycle failed', runId: mine.runId });
+  });
+
+  it('without the token, waits for the daemon’s cycle to end, then runs its own: never two at once', async () => {
+    const noToken = variantOf(config, 'no-token.yaml', { server: { port: 0 } });
+    await env.clearScimFaults();
+    env.graph.patchUser(ids.ken!, { jobTitle: 'Hacker' });
+    await env.injectScimFault({ delayMs: 2_000, count: 1, method: 'PATCH' });
+    // Start a slow daemon cycle, then the one-shot while it runs.
+    const from = daemon.logs.length;
+    const daemonRun = fetch(`${url}/sync`, { method: 'POST', headers: { authorization: `Bearer ${SYNC_TOKEN}` } });
+    await daemon.waitForLog((l) => l.msg === 'cycle starting' && l.trigger === 'requested', 10_000, from);
+    const oneShot = await env.runCli(['--sync-now', '--config', noToken]);
+    expect(oneShot.code, oneShot.stdout + oneShot.stderr).toBe(0);
+    expect((await daemonRun).status).toBe(200);
+    expect(oneShot.logs.map((l) => l.msg)).toEqual(
+      expect.arrayContaining([
+        'a daemon serves this state database, but server.token is not set to hand it the cycle; running it here, between its cycles',
+        'waiting for the cycle another process is running of this job to end',
+      ]),
+    );
+    const oneShotRunId = oneShot.logs.find((l) => l.msg === 'cycle success')!.runId as number;
+    const store = StateStore.open(join(env.dir, 'state.db'));
+    const runs = store.recentRuns('app', 2);
+    store.close();
+    const [own, daemons] = runs;
+    expect(own!.id).toBe(oneShotRunId);
+    expect(Date.parse(own!.startedAt)).toBeGreaterThanOrEqual(Date.parse(daemons!.finishedAt!));
+  });
+});
