@@ -21,7 +21,7 @@ const program = new Command()
   .option('--sync-now', 'run one cycle of every job (or --job) now, then exit: 0 on success, non-zero otherwise; beside a running daemon, the daemon runs it')
   .option('--job <name>', 'limit --sync-now or plan to one job')
   .option('--allow-deletes', 'with --sync-now: let disables and deletes above safety.maxDeletes through, once')
-  .option('--full', 'with --sync-now: force a full read (cycles are full reads today)')
+  .option('--full', 'with --sync-now: read the whole directory, where the cycle would read only changes')
   .showHelpAfterError()
   .action(runRoot);
 

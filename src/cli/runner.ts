@@ -17,6 +17,8 @@ export interface RunOptions {
   readonly allowDeletes: boolean;
   /** An operator asked for this run (--sync-now, POST /sync): quarantine does not hold it back. */
   readonly force?: boolean;
+  /** Read the whole directory, even where an incremental read would do. */
+  readonly full?: boolean;
 }
 
 export function selectJobs(loaded: LoadedConfig, jobName?: string): readonly PreparedJob[] {
@@ -55,7 +57,9 @@ export async function runJobs(loaded: LoadedConfig, options: RunOptions, log: Lo
         maxRetries: target.maxRetries,
         onRetry: (e) => jobLog.warn({ method: e.method, path: e.path, status: e.status, waitMs: e.waitMs, attempt: e.attempt }, 'retrying SCIM request'),
       });
-      reports.push(await runCycle({ job, source, store: ownStore, client, log, env: realEnvironment }, options));
+      reports.push(
+        await runCycle({ job, source, store: ownStore, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options),
+      );
     }
   } finally {
     if (!store) ownStore.close();

@@ -221,7 +221,11 @@ const jobSchema = z.strictObject({
   }),
   schedule: jobScheduleSchema.optional(),
   users: z.strictObject({
-    match: z.array(matchRule).min(1).default([{ target: 'userName', source: 'userPrincipalName' }]),
+    match: z
+      .array(matchRule)
+      .min(1)
+      .optional()
+      .describe('How a user that already exists in the app is found on first contact; default userName ← the sign-in name (Entra userPrincipalName, Okta login)'),
     mappings: z.array(mappingSchema).min(1, { message: 'a job needs at least one user mapping (userName)' }),
     customJson: nonEmpty.optional().describe('Target path of a string attribute carrying custom attributes as JSON on create'),
     deprovision: z
@@ -250,13 +254,24 @@ export const configSchema = z.strictObject({
   log: z.strictObject({ level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info') }).default({ level: 'info' }),
   sources: z.record(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/), sourceSchema),
   jobs: z.array(jobSchema).min(1, { message: 'define at least one job' }),
-});
+}).transform((config) => ({
+  ...config,
+  jobs: config.jobs.map((job) => ({
+    ...job,
+    users: { ...job.users, match: job.users.match ?? defaultUserMatch(config.sources[job.source]?.type) },
+  })),
+}));
+
+/** Users are matched by their sign-in name, which each IdP calls differently. */
+function defaultUserMatch(sourceType: string | undefined): { target: string; source: string }[] {
+  return [{ target: 'userName', source: sourceType === 'okta' ? 'login' : 'userPrincipalName' }];
+}
 
 export type Config = z.output<typeof configSchema>;
 export type SourceConfig = z.output<typeof sourceSchema>;
 export type EntraSourceConfig = z.output<typeof entraSource>;
 export type OktaSourceConfig = z.output<typeof oktaSource>;
-export type JobConfig = z.output<typeof jobSchema>;
+export type JobConfig = Config['jobs'][number];
 export type MappingConfig = z.output<typeof mappingSchema>;
 export type MatchRuleConfig = z.output<typeof matchRule>;
 export type ScopeFilterConfig = z.output<typeof scopeFilter>;

@@ -20,6 +20,8 @@ export interface JobRunOptions {
   readonly allowDeletes: boolean;
   /** An operator asked for this cycle (POST /sync): a quarantined job runs anyway. */
   readonly force: boolean;
+  /** Read the whole directory (--full, or POST /sync with full: true). */
+  readonly full?: boolean;
 }
 
 /** This daemon cannot run a requested cycle now (POST /sync answers 503). */
@@ -76,7 +78,7 @@ export class CycleCoordinator {
   async request(request: CycleRequest): Promise<CycleSummary[]> {
     if (this.stopping.signal.aborted) throw new ShuttingDownError();
     const jobs = selectJobs(this.deps.config(), request.jobName).map((j) => j.config.name);
-    const summaries = await Promise.all(jobs.map((job) => this.enqueue(job, 'requested', { allowDeletes: request.allowDeletes, force: true })));
+    const summaries = await Promise.all(jobs.map((job) => this.enqueue(job, 'requested', { allowDeletes: request.allowDeletes, force: true, full: request.full })));
     return summaries.filter((s): s is CycleSummary => s !== undefined);
   }
 

@@ -47,8 +47,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   const leases = new Leases(store, currentProcessOwner(), log, options.leaseTiming);
   const runJob: RunJob =
     options.runJob ??
-    (async (loaded, job, { allowDeletes, force }) => {
-      const [report] = await runJobs(loaded, { jobName: job, dryRun: false, allowDeletes, force }, log, store);
+    (async (loaded, job, { allowDeletes, force, full }) => {
+      const [report] = await runJobs(loaded, { jobName: job, dryRun: false, allowDeletes, force, full }, log, store);
       if (!report) throw new Error(`job ${job} produced no report`);
       return report;
     });

@@ -4,6 +4,7 @@
  * the state database at scrape time, so they also reflect cycles a `--sync-now` ran beside it.
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { readQuarantine } from '../engine/cycle.js';
 import type { CycleReport } from '../engine/cycle.js';
 import type { StateStore } from '../state/store.js';
 
@@ -183,6 +184,18 @@ export class DaemonMetrics {
         perJob(this, (job) => {
           const next = sources.nextRun(job);
           return next ? next.getTime() / 1000 : undefined;
+        });
+      },
+    });
+    new Gauge({
+      name: 'provisiond_quarantined_until_timestamp_seconds',
+      help: 'While the job is quarantined (its target failing wholesale), when scheduled cycles resume (Unix time); absent otherwise',
+      labelNames: ['job'],
+      registers,
+      collect() {
+        perJob(this, (job) => {
+          const until = readQuarantine(sources.store, job)?.until;
+          return until && Date.parse(until) > Date.now() ? Date.parse(until) / 1000 : undefined;
         });
       },
     });

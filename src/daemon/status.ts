@@ -3,6 +3,8 @@
  * failures, read from the state database alone, so it works beside a running daemon (WAL lets a
  * reader in while the daemon writes).
  */
+import { readQuarantine } from '../engine/cycle.js';
+import type { QuarantineState } from '../engine/quarantine.js';
 import type { LeaseRecord, PendingFailure, RunRecord, StateStore } from '../state/store.js';
 import { DAEMON_LEASE, describeHolder, jobLeaseName, staleReason, type LeaseOwner } from './lock.js';
 import type { DaemonDetail } from './daemon.js';
@@ -23,6 +25,8 @@ export interface JobStatus {
   readonly runningBy?: string;
   readonly runs: readonly RunRecord[];
   readonly pending: readonly PendingFailure[];
+  /** Scheduled cycles are skipped until then, because the target failed wholesale. */
+  readonly quarantine?: QuarantineState;
 }
 
 export interface StatusReport {
@@ -51,6 +55,7 @@ export function collectStatus(store: StateStore, statePath: string, jobs: readon
       const running = live(store.lease(jobLeaseName(job)));
       const schedule = detail?.schedules?.[job];
       const nextRunAt = detail?.nextRuns?.[job];
+      const quarantine = readQuarantine(store, job);
       return {
         job,
         ...(schedule ? { schedule } : {}),
@@ -58,6 +63,7 @@ export function collectStatus(store: StateStore, statePath: string, jobs: readon
         ...(running ? { runningBy: running.pid === daemonLease?.pid && running.hostname === daemonLease.hostname ? 'the daemon' : describeHolder(running) } : {}),
         runs: store.recentRuns(job, runsPerJob),
         pending: store.pendingFailures(job),
+        ...(quarantine ? { quarantine } : {}),
       };
     }),
   };
@@ -87,6 +93,9 @@ export function formatStatus(report: StatusReport): string {
     lines.push('', `job ${job.job}${job.schedule ? ` (${job.schedule})` : ''}`);
     lines.push(`  next run:  ${job.nextRunAt ?? (daemon ? 'not scheduled' : '-')}`);
     if (job.runningBy) lines.push(`  running:   now, by ${job.runningBy}`);
+    if (job.quarantine && Date.parse(job.quarantine.until) > Date.now()) {
+      lines.push(`  QUARANTINED until ${job.quarantine.until} (since ${job.quarantine.since}): ${job.quarantine.reason}; \`provisiond --sync-now --job ${job.job}\` tries now`);
+    }
     if (job.runs.length === 0) lines.push('  last runs: none');
     else {
       lines.push('  last runs:');
@@ -94,10 +103,10 @@ export function formatStatus(report: StatusReport): string {
     }
     if (job.pending.length === 0) lines.push('  pending failures: none');
     else {
-      lines.push(`  pending failures (${job.pending.length}, retried next cycle):`);
+      lines.push(`  pending failures (${job.pending.length}; parked ones wait for a change at the source):`);
       for (const failure of job.pending) {
         lines.push(
-          `    ${failure.kind} ${failure.label}: ${failure.operation}, ${failure.attempts} attempt${failure.attempts === 1 ? '' : 's'}, last ${failure.lastFailedAt}: ${failure.lastStatus ?? '-'} ${failure.lastError}`,
+          `    ${failure.kind} ${failure.label}: ${failure.operation}, ${failure.attempts} attempt${failure.attempts === 1 ? '' : 's'}, last ${failure.lastFailedAt}: ${failure.lastStatus ?? '-'} ${failure.lastError}${failure.nextAttemptAt ? `; next try after ${failure.nextAttemptAt}` : ''}`,
         );
       }
     }

@@ -26,8 +26,7 @@ export async function syncNow(loaded: LoadedConfig, request: CycleRequest, store
         onWait: (holder) => log.info({ job: name, holder: describeHolder(holder) }, 'waiting for the cycle another process is running of this job to end'),
       });
       try {
-        // Cycles are full reads today, so `request.full` needs nothing more here.
-        const [report] = await runJobs(loaded, { jobName: name, dryRun: false, allowDeletes: request.allowDeletes, force: true }, log, store);
+        const [report] = await runJobs(loaded, { jobName: name, dryRun: false, allowDeletes: request.allowDeletes, force: true, full: request.full }, log, store);
         if (report) summaries.push(summarize(report));
       } finally {
         leases.release(lease);

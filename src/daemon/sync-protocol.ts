@@ -9,7 +9,7 @@ export interface CycleRequest {
   readonly jobName?: string;
   /** Let deprovisioning above `safety.maxDeletes` through, for this cycle only. */
   readonly allowDeletes: boolean;
-  /** Force a full read. Cycles are full reads today; the flag travels so incremental reads can honour it. */
+  /** Force a full read where the cycle would read only changes. */
   readonly full: boolean;
 }
 

@@ -5,20 +5,20 @@
 import type { PreparedJob } from '../config/load.js';
 import type { GroupsConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import { mapObject, type MappingEnvironment } from '../mapping/map.js';
+import type { MappingEnvironment } from '../mapping/map.js';
 import type { ScimClient } from '../scim/client.js';
 import type { Compat } from '../scim/requests.js';
-import { SourceReadError, type Attributes, type Source } from '../sources/source.js';
+import type { Source } from '../sources/source.js';
 import type { Link, RunOutcome, StateStore } from '../state/store.js';
 import { applyUserOperations, type ApplySummary, type OperationResult } from './apply.js';
 import { applyEscrow } from './escrow.js';
 import { guardOperations, isDeprovisioning, type GuardResult } from './guard.js';
-import { planUserChanges, type ObservedUser, type UserOperation, type UserPlan } from './plan.js';
+import { planUserChanges, type UserOperation, type UserPlan } from './plan.js';
 import { isQuarantined, nextQuarantine, targetIsFailing, type QuarantineState } from './quarantine.js';
-import { compileUserScope } from './scope.js';
-import { emptyGroupSummary, applyGroupOperations, applyMembershipChanges, type GroupApplySummary } from './apply-groups.js';
+import { chooseUserRead, readObservedUsers, saveReadCursor, type ObservedUserRead } from './user-read.js';
+import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary } from './apply-groups.js';
 import { planGroupChanges, planMembershipChanges, type GroupOperation, type GroupPlan, type MembershipPlan } from './group-plan.js';
-import { lookup, readObservedGroups, type ObservedGroupRead } from './group-read.js';
+import { readObservedGroups, type ObservedGroupRead } from './group-read.js';
 
 export interface CycleOptions {
   /** Plan only: send nothing but reads, record nothing. */
@@ -26,6 +26,8 @@ export interface CycleOptions {
   readonly allowDeletes: boolean;
   /** An operator asked for this cycle (--sync-now, POST /sync): it runs even while the job is quarantined. */
   readonly force?: boolean;
+  /** Read the whole directory even where an incremental read would do (--full). */
+  readonly full?: boolean;
 }
 
 export interface CycleDependencies {
@@ -35,6 +37,8 @@ export interface CycleDependencies {
   readonly client: ScimClient;
   readonly log: Logger;
   readonly env: MappingEnvironment;
+  /** schedule.fullSyncEvery: the longest stretch of incremental cycles. */
+  readonly fullSyncEvery?: number;
 }
 
 export type CycleOutcome = Exclude<RunOutcome, 'running'>;
@@ -75,8 +79,10 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     const empty = { operations: [], skipped: [] };
     return { job: name, runId, outcome: 'quarantined', message, plan: empty, guard: { verdict: 'pass', allowed: [], held: [] }, counts: {}, durationMs: 0 };
   }
-  const runId = options.dryRun ? undefined : store.startRun(name, 'full');
+  const choice = chooseUserRead(job, deps.source, store, { full: options.full ?? false, fullSyncEvery: deps.fullSyncEvery ?? 24 * 3_600_000, now: new Date() });
+  const runId = options.dryRun ? undefined : store.startRun(name, choice.mode);
   const cycleLog = log.child({ job: name, ...(runId === undefined ? { dryRun: true } : { runId }) });
+  cycleLog.info({ mode: choice.mode, reason: choice.reason }, `${choice.mode} read: ${choice.reason}`);
 
   const groupsConfig = job.config.groups;
   const groupRead = groupsConfig === false ? undefined : await readObservedGroups(job, groupsConfig, deps.source, deps.env);
@@ -86,12 +92,23 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     groupsConfig !== false && groupsConfig.from === 'scope' && groupRead?.complete && (job.config.scope.groups?.length ?? 0) > 0
       ? new Set(groupRead.groups.flatMap((g) => g.memberIds))
       : undefined;
-  const read = await readObservedUsers(deps, scopeMembers);
+  const links = store.links(name, 'user');
+  const read = await readObservedUsers(
+    { job, source: deps.source, env: deps.env, labelOf: (id) => links.get(id)?.label, onFallback: (reason) => cycleLog.warn(`${reason}`) },
+    choice,
+    scopeMembers,
+  );
   if (read.error) cycleLog.error({ source: deps.source.name, error: read.error }, 'source read failed');
 
-  const links = store.links(name, 'user');
   const groupLinks = store.links(name, 'group');
-  const plan = planUserChanges({ observed: read.users, links, readComplete: read.complete, rules: job.config.users.deprovision });
+  // Only a complete full read proves, by absence, that a user was deleted.
+  const plan = planUserChanges({
+    observed: read.users,
+    links,
+    readComplete: read.complete && read.mode === 'full',
+    removed: read.removed,
+    rules: job.config.users.deprovision,
+  });
   const groupPlan: GroupPlan =
     groupsConfig === false || !groupRead
       ? { operations: [], skipped: [] }
@@ -107,7 +124,8 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     operations: [...plan.operations, ...groupPlan.operations],
     readComplete: read.complete && (groupRead?.complete ?? true),
     readCount: read.users.length,
-    previousReadCount: previous === undefined ? undefined : Number(previous),
+    // A change feed's size says nothing about the directory's; only full reads are compared.
+    previousReadCount: previous === undefined || read.mode !== 'full' ? undefined : Number(previous),
     linkedCount: [...links.values(), ...groupLinks.values()].filter((l) => l.state !== 'deleted').length,
     maxDeletes: job.config.safety.maxDeletes,
     maxSourceDrop: job.config.safety.maxSourceDrop,
@@ -181,7 +199,8 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     targetRetries: deps.client.stats.retries,
     targetThrottledMs: deps.client.stats.throttledMs,
   });
-  if (read.complete) store.saveCursor(name, READ_COUNT_CURSOR, String(read.users.length));
+  if (read.complete && read.mode === 'full') store.saveCursor(name, READ_COUNT_CURSOR, String(read.users.length));
+  saveReadCursor(store, name, read, new Date());
   const failing = targetIsFailing({
     attempted: escrow.due.length + allowedGroups.length + (membership?.changes.length ?? 0),
     failed: applied.counts.failed + groupSummary.counts.groupsFailed + groupSummary.counts.membershipFailed,
@@ -205,65 +224,13 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   return { job: name, runId, outcome, message, plan, groupPlan, membership, guard, counts, durationMs };
 }
 
-function decideOutcome(read: ObservedRead, groupRead: ObservedGroupRead | undefined, guard: GuardResult<UserOperation | GroupOperation>, failures: number): CycleOutcome {
+function decideOutcome(read: ObservedUserRead, groupRead: ObservedGroupRead | undefined, guard: GuardResult<UserOperation | GroupOperation>, failures: number): CycleOutcome {
   if (read.error && read.users.length === 0) return 'failed';
   if (groupRead?.error && groupRead.groups.length === 0) return 'failed';
   if (failures > 0) return 'failed';
   if (guard.verdict === 'guarded') return 'guarded';
   if (guard.verdict === 'partial') return 'partial';
   return 'success';
-}
-
-interface ObservedRead {
-  readonly users: ObservedUser[];
-  readonly complete: boolean;
-  readonly error?: string;
-}
-
-/** @param groupMembers members of the scope groups when the group read already has them */
-async function readObservedUsers(deps: CycleDependencies, groupMembers?: ReadonlySet<string>): Promise<ObservedRead> {
-  const { job, source, env } = deps;
-  const users: ObservedUser[] = [];
-  try {
-    let members: Set<string> | undefined = groupMembers ? new Set(groupMembers) : undefined;
-    for (const group of groupMembers ? [] : (job.config.scope.groups ?? [])) {
-      members ??= new Set();
-      for (const id of await source.resolveGroupMembers(group)) members.add(id);
-    }
-    const app = job.config.scope.app;
-    if (app !== undefined) {
-      if (!source.resolveAppAssignments) {
-        throw new SourceReadError(source.name, `jobs[].scope.app needs app assignments, which ${source.kind} sources cannot read; scope by groups instead`);
-      }
-      const assigned = await source.resolveAppAssignments(app);
-      // With groups as well, a user must be both in a scope group and assigned to the app.
-      members = new Set([...(members ?? assigned)].filter((id) => assigned.has(id)));
-    }
-    const scope = compileUserScope(job.config.scope.filters, members);
-    const matchRules = job.config.users.match;
-    const attributes = [...job.users.sourceAttributes, ...scope.attributes, ...matchRules.map((r) => r.source)];
-    for await (const page of source.readUsers({ attributes })) {
-      for (const user of page) {
-        const status = scope.classify(user);
-        const mapped = mapObject(user, status !== 'active', job.users, env);
-        const userName = mapped.ok ? mapped.value.attributes.userName : undefined;
-        users.push({
-          sourceId: user.id,
-          label: typeof userName === 'string' ? userName : String(lookup(user.attributes, matchRules[0]?.source ?? 'id') ?? user.id),
-          status,
-          mapped,
-          match: matchRules.flatMap((rule) => {
-            const value = lookup(user.attributes, rule.source);
-            return value === undefined || value === null || value === '' ? [] : [{ attribute: rule.target, value: String(value) }];
-          }),
-        });
-      }
-    }
-    return { users, complete: true };
-  } catch (error) {
-    if (!(error instanceof SourceReadError)) throw error;
-    return { users, complete: false, error: error.message };
-  }
 }
 
 function isUserOperation(op: UserOperation | GroupOperation): op is UserOperation {

@@ -73,8 +73,10 @@ export interface UserPlan {
 export interface UserPlanInput {
   readonly observed: Iterable<ObservedUser>;
   readonly links: ReadonlyMap<string, Link>;
-  /** False when the read did not cover the whole directory: absence then proves nothing. */
+  /** False when the read did not cover the whole directory (it failed, or read changes only): absence then proves nothing. */
   readonly readComplete: boolean;
+  /** Users the IdP reported as deleted for good (an incremental read's removals). */
+  readonly removed?: readonly string[];
   readonly rules: DeprovisionRules;
 }
 
@@ -121,9 +123,11 @@ export function planUserChanges(input: UserPlanInput): UserPlan {
     if (operation) operations.push(operation);
   }
 
-  if (input.readComplete) {
+  const removed = new Set(input.removed ?? []);
+  if (input.readComplete || removed.size > 0) {
     for (const link of input.links.values()) {
       if (seen.has(link.sourceId) || link.state === 'deleted') continue;
+      if (!input.readComplete && !removed.has(link.sourceId)) continue;
       const operation = deprovision({ sourceId: link.sourceId, label: link.label }, link, input.rules.hardDeleted, 'hardDeleted', {});
       if (operation) operations.push(operation);
     }

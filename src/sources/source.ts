@@ -82,6 +82,8 @@ export interface UserChanges {
   readonly changed: readonly SourceUser[];
   /** Ids of users that no longer exist in the IdP at all (hard-deleted). */
   readonly removed: readonly string[];
+  /** Ids of users soft-deleted since the cursor, when the IdP reports them by id only (Graph delta `@removed: changed`). */
+  readonly softDeleted?: readonly string[];
 }
 
 export interface IncrementalRead {

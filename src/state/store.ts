@@ -44,6 +44,8 @@ export interface PendingFailure {
   readonly lastStatus: number | null;
   readonly lastError: string;
   readonly lastFailedAt: string;
+  /** When escrow may send it again; null when it is due. */
+  readonly nextAttemptAt?: string | null;
 }
 
 /** A named, expiring claim: who (process, host) may write a job, or which daemon serves this database. */
@@ -234,7 +236,7 @@ export class StateStore {
   pendingFailures(job: string): PendingFailure[] {
     return this.db
       .prepare<[string], Record<string, unknown>>(
-        'SELECT kind, source_id, operation, label, attempts, last_status, last_error, last_failed_at FROM pending WHERE job = ? ORDER BY last_failed_at',
+        'SELECT kind, source_id, operation, label, attempts, last_status, last_error, last_failed_at, next_attempt_at FROM pending WHERE job = ? ORDER BY last_failed_at',
       )
       .all(job)
       .map((r) => ({
@@ -246,6 +248,7 @@ export class StateStore {
         lastStatus: (r.last_status as number | null) ?? null,
         lastError: r.last_error as string,
         lastFailedAt: r.last_failed_at as string,
+        nextAttemptAt: (r.next_attempt_at as string | null) ?? null,
       }));
   }
 

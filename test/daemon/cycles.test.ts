@@ -86,7 +86,7 @@ describe('CycleCoordinator', () => {
     expect(calls).toHaveLength(1);
     calls[0]!.finish();
     await waitFor(() => calls.length === 2);
-    expect(calls[1]!.options).toEqual({ allowDeletes: true, force: true });
+    expect(calls[1]!.options).toEqual({ allowDeletes: true, force: true, full: true });
     calls[1]!.finish(fakeReport('app', 'guarded', { created: 2, held: 7 }));
     expect(await answer).toEqual([{ job: 'app', runId: 1, outcome: 'guarded', counts: { created: 2, held: 7 }, durationMs: 10 }]);
     expect(maxConcurrent()).toBe(1);

@@ -51,3 +51,15 @@ describe('status', () => {
     store.close();
   });
 });
+
+describe('status of a quarantined job', () => {
+  it('says until when scheduled cycles are skipped and why', () => {
+    const { store, path } = dirs.store();
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+    store.saveCursor('app', 'quarantine', JSON.stringify({ since: '2026-01-01T00:00:00.000Z', until, level: 1, reason: 'the target refused our credentials (HTTP 401); check target.token' }));
+    const report = collectStatus(store, path, ['app'], { ...currentProcessOwner(), pid: process.ppid }, 5);
+    expect(report.jobs[0]?.quarantine).toMatchObject({ until, level: 1 });
+    expect(formatStatus(report)).toContain(`QUARANTINED until ${until} (since 2026-01-01T00:00:00.000Z): the target refused our credentials (HTTP 401); check target.token`);
+    store.close();
+  });
+});

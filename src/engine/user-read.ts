@@ -1,0 +1,150 @@
+/**
+ * The read, scope and map stages for users. A cycle reads the whole directory, or — when the
+ * source can and nothing calls for a full read — only what changed since the last cycle.
+ */
+import type { PreparedJob } from '../config/load.js';
+import { mapObject, type MappingEnvironment } from '../mapping/map.js';
+import { CursorExpiredError, isIncremental, SourceReadError, type Source, type SourceUser, type UserQuery } from '../sources/source.js';
+import type { StateStore } from '../state/store.js';
+import { lookup } from './group-read.js';
+import type { ObservedUser } from './plan.js';
+import { compileUserScope, type UserScope } from './scope.js';
+
+export type ReadMode = 'full' | 'incremental';
+
+const CHANGE_CURSOR = 'users.changeCursor';
+const LAST_FULL_READ = 'users.lastFullReadAt';
+
+export interface ReadChoice {
+  readonly mode: ReadMode;
+  readonly cursor?: string;
+  /** Why a full read, for the log. */
+  readonly reason: string;
+}
+
+/**
+ * Incremental reads only see users whose own attributes changed, so they are used only when
+ * scope does not hinge on group membership or app assignment, and a full read still comes every
+ * `fullSyncEvery` to heal anything a change feed missed (Okta keeps no trace of hard deletes).
+ */
+export function chooseUserRead(job: PreparedJob, source: Source, store: StateStore, options: { full: boolean; fullSyncEvery: number; now: Date }): ReadChoice {
+  const name = job.config.name;
+  if (!isIncremental(source)) return { mode: 'full', reason: `${source.kind} sources are read in full` };
+  if (options.full) return { mode: 'full', reason: 'a full read was asked for (--full)' };
+  if ((job.config.scope.groups?.length ?? 0) > 0 || job.config.scope.app !== undefined || job.config.groups !== false) {
+    return { mode: 'full', reason: 'scope and groups depend on group membership, which a change feed of users does not carry' };
+  }
+  const cursor = store.cursor(name, CHANGE_CURSOR);
+  if (cursor === undefined) return { mode: 'full', reason: 'no change cursor yet' };
+  const lastFull = store.cursor(name, LAST_FULL_READ);
+  if (lastFull === undefined || options.now.getTime() - Date.parse(lastFull) >= options.fullSyncEvery) {
+    return { mode: 'full', reason: 'schedule.fullSyncEvery has passed since the last full read' };
+  }
+  return { mode: 'incremental', cursor, reason: 'changes since the last cycle' };
+}
+
+export interface ObservedUserRead {
+  readonly mode: ReadMode;
+  readonly users: ObservedUser[];
+  /** Hard deletes an incremental read reported. */
+  readonly removed: string[];
+  readonly complete: boolean;
+  readonly error?: string;
+  /** To store once the cycle has applied what it read. */
+  readonly nextCursor?: string;
+}
+
+export interface UserReadContext {
+  readonly job: PreparedJob;
+  readonly source: Source;
+  readonly env: MappingEnvironment;
+  /** The label a linked user is known by, for users a change feed names by id only. */
+  readonly labelOf: (sourceId: string) => string | undefined;
+  readonly onFallback: (reason: string) => void;
+}
+
+/** @param groupMembers members of the scope groups when the group read already has them */
+export async function readObservedUsers(context: UserReadContext, choice: ReadChoice, groupMembers?: ReadonlySet<string>): Promise<ObservedUserRead> {
+  const { job, source } = context;
+  const users: ObservedUser[] = [];
+  let mode = choice.mode;
+  try {
+    const scope = compileUserScope(job.config.scope.filters, await scopeMembers(job, source, groupMembers));
+    const query: UserQuery = { attributes: [...job.users.sourceAttributes, ...scope.attributes, ...job.config.users.match.map((r) => r.source)] };
+    const observe = (user: SourceUser) => users.push(observeUser(user, scope, context));
+
+    if (mode === 'incremental' && isIncremental(source)) {
+      try {
+        const read = source.readUserChanges(query, choice.cursor as string);
+        const removed: string[] = [];
+        for await (const page of read.pages) {
+          page.changed.forEach(observe);
+          removed.push(...page.removed);
+          for (const id of page.softDeleted ?? []) users.push(softDeletedById(id, context));
+        }
+        return { mode, users, removed, complete: true, nextCursor: read.nextCursor() };
+      } catch (error) {
+        if (!(error instanceof CursorExpiredError)) throw error;
+        context.onFallback(error.message);
+        users.length = 0;
+        mode = 'full';
+      }
+    }
+
+    // Taken before the read starts, so a change made while it runs is read again next time.
+    const nextCursor = isIncremental(source) ? await source.changeCursor(query) : undefined;
+    for await (const page of source.readUsers(query)) page.forEach(observe);
+    return { mode, users, removed: [], complete: true, nextCursor };
+  } catch (error) {
+    if (!(error instanceof SourceReadError)) throw error;
+    return { mode, users, removed: [], complete: false, error: error.message };
+  }
+}
+
+/** Records what a completed cycle read, so the next one knows where to start. */
+export function saveReadCursor(store: StateStore, job: string, read: ObservedUserRead, now: Date): void {
+  if (!read.complete) return;
+  if (read.nextCursor !== undefined) store.saveCursor(job, CHANGE_CURSOR, read.nextCursor);
+  if (read.mode === 'full') store.saveCursor(job, LAST_FULL_READ, now.toISOString());
+}
+
+async function scopeMembers(job: PreparedJob, source: Source, groupMembers?: ReadonlySet<string>): Promise<Set<string> | undefined> {
+  let members: Set<string> | undefined = groupMembers ? new Set(groupMembers) : undefined;
+  for (const group of groupMembers ? [] : (job.config.scope.groups ?? [])) {
+    members ??= new Set();
+    for (const id of await source.resolveGroupMembers(group)) members.add(id);
+  }
+  const app = job.config.scope.app;
+  if (app !== undefined) {
+    if (!source.resolveAppAssignments) {
+      throw new SourceReadError(source.name, `jobs[].scope.app needs app assignments, which ${source.kind} sources cannot read; scope by groups instead`);
+    }
+    const assigned = await source.resolveAppAssignments(app);
+    // With groups as well, a user must be both in a scope group and assigned to the app.
+    members = new Set([...(members ?? assigned)].filter((id) => assigned.has(id)));
+  }
+  return members;
+}
+
+function observeUser(user: SourceUser, scope: UserScope, context: UserReadContext): ObservedUser {
+  const { job, env } = context;
+  const matchRules = job.config.users.match;
+  const status = scope.classify(user);
+  const mapped = mapObject(user, status !== 'active', job.users, env);
+  const userName = mapped.ok ? mapped.value.attributes.userName : undefined;
+  return {
+    sourceId: user.id,
+    label: typeof userName === 'string' ? userName : String(lookup(user.attributes, matchRules[0]?.source ?? 'id') ?? user.id),
+    status,
+    mapped,
+    match: matchRules.flatMap((rule) => {
+      const value = lookup(user.attributes, rule.source);
+      return value === undefined || value === null || value === '' ? [] : [{ attribute: rule.target, value: String(value) }];
+    }),
+  };
+}
+
+/** A change feed may name a soft-deleted user by id alone: there is nothing to map but the disable itself. */
+function softDeletedById(sourceId: string, context: UserReadContext): ObservedUser {
+  return { sourceId, label: context.labelOf(sourceId) ?? sourceId, status: 'softDeleted', mapped: { ok: true, value: { attributes: {}, createOnly: {} } }, match: [] };
+}
