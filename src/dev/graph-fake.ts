@@ -4,17 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { closeOnSignals, intArg, isEntryModule, parseArgs } from './cli.js';
 import type { GroupInput, UserInput } from './graph-fake/directory.js';
+import type { ServicePrincipalInput } from './graph-fake/service-principals.js';
 import { startGraphFake } from './graph-fake/server.js';
 import { writeTestCertificate } from './tls.js';
 
 export { startGraphFake } from './graph-fake/server.js';
 export type {
+  DeltaExpiryOptions,
   FailPageOptions,
   GraphFake,
   GraphFakeOptions,
   GraphFakeRequest,
   GraphFakeStats,
   GroupInput,
+  ServicePrincipalInput,
+  ServicePrincipalSnapshot,
   ThrottleOptions,
   UserInput,
 } from './graph-fake/server.js';
@@ -25,6 +29,8 @@ export interface GraphSeed {
   groups?: GroupInput[];
   /** Users created and then soft-deleted, so they show up under deletedItems. */
   deletedUsers?: UserInput[];
+  /** Enterprise apps, with the ids of the users and groups assigned to them. */
+  servicePrincipals?: (ServicePrincipalInput & { assignedTo?: string[] })[];
 }
 
 /** `count` plausible users (user0001@contoso.example ...), for demos and benchmarks. */
@@ -69,6 +75,10 @@ async function main(): Promise<void> {
   for (const user of [...(seed.users ?? []), ...generateUsers(intArg(args, 'users', 0))]) fake.upsertUser(user);
   for (const user of seed.deletedUsers ?? []) fake.softDeleteUser(fake.upsertUser(user));
   for (const group of seed.groups ?? []) fake.upsertGroup(group);
+  for (const { assignedTo = [], ...servicePrincipal } of seed.servicePrincipals ?? []) {
+    const id = fake.upsertServicePrincipal(servicePrincipal);
+    for (const principalId of assignedTo) fake.assignToServicePrincipal(id, principalId);
+  }
 
   closeOnSignals(() => fake.close());
   process.stdout.write(

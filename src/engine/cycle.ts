@@ -89,12 +89,20 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   if (groupRead?.error) cycleLog.error({ source: deps.source.name, error: groupRead.error }, 'group read failed');
   // The named scope groups were just read with their members; reading them again for the user scope would double the cost.
   const scopeMembers =
-    groupsConfig !== false && groupsConfig.from === 'scope' && groupRead?.complete && (job.config.scope.groups?.length ?? 0) > 0
+    // With scope.app, the group read also holds the app's groups, whose members are not all in scope.
+    groupsConfig !== false && groupsConfig.from === 'scope' && groupRead?.complete && (job.config.scope.groups?.length ?? 0) > 0 && job.config.scope.app === undefined
       ? new Set(groupRead.groups.flatMap((g) => g.memberIds))
       : undefined;
   const links = store.links(name, 'user');
   const read = await readObservedUsers(
-    { job, source: deps.source, env: deps.env, labelOf: (id) => links.get(id)?.label, onFallback: (reason) => cycleLog.warn(`${reason}`) },
+    {
+      job,
+      source: deps.source,
+      env: deps.env,
+      pendingIds: [...store.pendingEntries(name, 'user').keys()],
+      labelOf: (id) => links.get(id)?.label,
+      onFallback: (reason) => cycleLog.warn(reason),
+    },
     choice,
     scopeMembers,
   );
@@ -200,7 +208,7 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     targetThrottledMs: deps.client.stats.throttledMs,
   });
   if (read.complete && read.mode === 'full') store.saveCursor(name, READ_COUNT_CURSOR, String(read.users.length));
-  saveReadCursor(store, name, read, new Date());
+  saveReadCursor(store, job, read, new Date(), guard.verdict === 'pass');
   const failing = targetIsFailing({
     attempted: escrow.due.length + allowedGroups.length + (membership?.changes.length ?? 0),
     failed: applied.counts.failed + groupSummary.counts.groupsFailed + groupSummary.counts.membershipFailed,

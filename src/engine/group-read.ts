@@ -16,11 +16,15 @@ export async function readObservedGroups(job: PreparedJob, groups: GroupsConfig,
   if (!source.readGroups) {
     return { groups: observed, complete: false, error: `source "${source.name}": a ${source.kind} source cannot read groups; set groups: false on job ${job.config.name}` };
   }
-  const selection = groups.from === 'all' ? 'all' : { refs: job.config.scope.groups ?? [] };
   const attributes = [...(job.groups?.sourceAttributes ?? []), ...groups.match.map((r) => r.source)];
+  const seen = new Set<string>();
   try {
+    const selection = groups.from === 'all' ? 'all' : { refs: await scopeGroupRefs(job, source) };
     for await (const page of source.readGroups(selection, { attributes })) {
       for (const group of page) {
+        // A group named in scope.groups and assigned to the app is read twice; it is one group.
+        if (seen.has(group.id)) continue;
+        seen.add(group.id);
         const mapped = mapObject(group, false, job.groups!, env);
         const displayName = mapped.ok ? mapped.value.attributes.displayName : undefined;
         observed.push({
@@ -40,6 +44,14 @@ export async function readObservedGroups(job: PreparedJob, groups: GroupsConfig,
     if (!(error instanceof SourceReadError)) throw error;
     return { groups: observed, complete: false, error: error.message };
   }
+}
+
+/** scope.groups, plus — for an app-assignment scope — the groups assigned to the app, as Entra and Okta push them. */
+async function scopeGroupRefs(job: PreparedJob, source: Source): Promise<string[]> {
+  const refs = job.config.scope.groups ?? [];
+  const app = job.config.scope.app;
+  if (app === undefined || !source.resolveAppGroups) return [...refs];
+  return [...new Set([...refs, ...(await source.resolveAppGroups(app))])];
 }
 
 export function lookup(attributes: Attributes, name: string): unknown {

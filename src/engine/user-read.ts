@@ -2,6 +2,7 @@
  * The read, scope and map stages for users. A cycle reads the whole directory, or — when the
  * source can and nothing calls for a full read — only what changed since the last cycle.
  */
+import { createHash } from 'node:crypto';
 import type { PreparedJob } from '../config/load.js';
 import { mapObject, type MappingEnvironment } from '../mapping/map.js';
 import { CursorExpiredError, isIncremental, SourceReadError, type Source, type SourceUser, type UserQuery } from '../sources/source.js';
@@ -14,6 +15,17 @@ export type ReadMode = 'full' | 'incremental';
 
 const CHANGE_CURSOR = 'users.changeCursor';
 const LAST_FULL_READ = 'users.lastFullReadAt';
+const READ_CONFIG = 'users.readConfig';
+
+/**
+ * What a full read's results depend on. When an admin edits mappings or scope, users whose
+ * attributes did not change must still be re-mapped, so the next cycle reads in full (as Entra
+ * restarts provisioning after a mapping edit).
+ */
+function readConfigFingerprint(job: PreparedJob): string {
+  const { scope, users } = job.config;
+  return createHash('sha256').update(JSON.stringify({ scope, mappings: users.mappings, match: users.match, customJson: users.customJson })).digest('base64url');
+}
 
 export interface ReadChoice {
   readonly mode: ReadMode;
@@ -36,6 +48,7 @@ export function chooseUserRead(job: PreparedJob, source: Source, store: StateSto
   }
   const cursor = store.cursor(name, CHANGE_CURSOR);
   if (cursor === undefined) return { mode: 'full', reason: 'no change cursor yet' };
+  if (store.cursor(name, READ_CONFIG) !== readConfigFingerprint(job)) return { mode: 'full', reason: 'the job’s mappings or scope changed since the last full read' };
   const lastFull = store.cursor(name, LAST_FULL_READ);
   if (lastFull === undefined || options.now.getTime() - Date.parse(lastFull) >= options.fullSyncEvery) {
     return { mode: 'full', reason: 'schedule.fullSyncEvery has passed since the last full read' };
@@ -58,6 +71,11 @@ export interface UserReadContext {
   readonly job: PreparedJob;
   readonly source: Source;
   readonly env: MappingEnvironment;
+  /**
+   * Users with a failed operation in escrow: an incremental read re-reads them by id, since a
+   * change feed would not show them again until they change.
+   */
+  readonly pendingIds: readonly string[];
   /** The label a linked user is known by, for users a change feed names by id only. */
   readonly labelOf: (sourceId: string) => string | undefined;
   readonly onFallback: (reason: string) => void;
@@ -76,13 +94,25 @@ export async function readObservedUsers(context: UserReadContext, choice: ReadCh
     if (mode === 'incremental' && isIncremental(source)) {
       try {
         const read = source.readUserChanges(query, choice.cursor as string);
-        const removed: string[] = [];
+        // A feed may name a user more than once in a round; the latest word wins.
+        const latest = new Map<string, ObservedUser>();
+        const removed = new Set<string>();
         for await (const page of read.pages) {
-          page.changed.forEach(observe);
-          removed.push(...page.removed);
-          for (const id of page.softDeleted ?? []) users.push(softDeletedById(id, context));
+          for (const user of page.changed) latest.set(user.id, observeUser(user, scope, context));
+          for (const id of page.softDeleted ?? []) latest.set(id, softDeletedById(id, context));
+          for (const id of page.removed) {
+            latest.delete(id);
+            removed.add(id);
+          }
         }
-        return { mode, users, removed, complete: true, nextCursor: read.nextCursor() };
+        for (const id of context.pendingIds) {
+          if (latest.has(id) || removed.has(id)) continue;
+          const user = await source.readUser(id, query);
+          if (user) latest.set(id, observeUser(user, scope, context));
+          else removed.add(id);
+        }
+        users.push(...latest.values());
+        return { mode, users, removed: [...removed], complete: true, nextCursor: read.nextCursor() };
       } catch (error) {
         if (!(error instanceof CursorExpiredError)) throw error;
         context.onFallback(error.message);
@@ -101,11 +131,19 @@ export async function readObservedUsers(context: UserReadContext, choice: ReadCh
   }
 }
 
-/** Records what a completed cycle read, so the next one knows where to start. */
-export function saveReadCursor(store: StateStore, job: string, read: ObservedUserRead, now: Date): void {
-  if (!read.complete) return;
-  if (read.nextCursor !== undefined) store.saveCursor(job, CHANGE_CURSOR, read.nextCursor);
-  if (read.mode === 'full') store.saveCursor(job, LAST_FULL_READ, now.toISOString());
+/**
+ * Records what a completed cycle read, so the next one knows where to start. Not after a cycle
+ * the guard held back: the held operations must be planned again, and a cursor past the changes
+ * that caused them would lose them.
+ */
+export function saveReadCursor(store: StateStore, job: PreparedJob, read: ObservedUserRead, now: Date, guardPassed: boolean): void {
+  if (!read.complete || !guardPassed) return;
+  const name = job.config.name;
+  if (read.nextCursor !== undefined) store.saveCursor(name, CHANGE_CURSOR, read.nextCursor);
+  if (read.mode === 'full') {
+    store.saveCursor(name, LAST_FULL_READ, now.toISOString());
+    store.saveCursor(name, READ_CONFIG, readConfigFingerprint(job));
+  }
 }
 
 async function scopeMembers(job: PreparedJob, source: Source, groupMembers?: ReadonlySet<string>): Promise<Set<string> | undefined> {

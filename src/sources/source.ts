@@ -68,6 +68,11 @@ export interface Source {
    */
   resolveAppAssignments?(appRef: string): Promise<ReadonlySet<string>>;
   /**
+   * Ids of the groups assigned to an app (jobs[].scope.app): with groups.from 'scope', they are
+   * provisioned as well as scope.groups. Sources without app assignments leave it out.
+   */
+  resolveAppGroups?(appRef: string): Promise<readonly string[]>;
+  /**
    * Groups with their user members (nested groups flattened), for jobs that provision groups:
    * the groups named (by id or display name), or every group. Sources without group support
    * leave it out, and a job that provisions groups from them is refused.

@@ -192,6 +192,23 @@ describe('Okta fake: lifecycle, groups and apps', () => {
     expect((await get(`/api/v1/apps/${app}/groups`)).body).toEqual([expect.objectContaining({ id: ids.group, priority: 0 })]);
     expect((await get('/api/v1/apps/0oanope/users')).status).toBe(404);
   });
+
+  it('lists groups by type with filter, and renames a group in place (PATCH /_admin/groups/:id)', async () => {
+    const builtIn = fake.createGroup({ name: 'Everyone', type: 'BUILT_IN' });
+    const listed = (await get(`/api/v1/groups?filter=${enc('type eq "OKTA_GROUP" or type eq "APP_GROUP"')}`)).body as { id: string }[];
+    expect(listed.map((g) => g.id)).toContain(ids.group);
+    expect(listed.map((g) => g.id)).not.toContain(builtIn);
+    const renamed = fake.createGroup({ name: 'Before' });
+    const before = (await get(`/api/v1/groups/${renamed}`)).body as { lastUpdated: string };
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const patch = await fetch(`${fake.adminUrl}/groups/${renamed}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'After' }) });
+    expect(patch.status).toBe(204);
+    const after = (await get(`/api/v1/groups/${renamed}`)).body as { profile: unknown; lastUpdated: string };
+    expect(after.profile).toEqual({ name: 'After', description: null });
+    expect(Date.parse(after.lastUpdated)).toBeGreaterThan(Date.parse(before.lastUpdated));
+    fake.deleteGroup(renamed);
+    fake.deleteGroup(builtIn);
+  });
 });
 
 describe('Okta fake: admin routes', () => {

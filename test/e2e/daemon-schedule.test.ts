@@ -20,7 +20,8 @@ beforeAll(async () => {
   for (const name of ['ada', 'grace', 'ken']) env.graph.upsertUser({ userPrincipalName: `${name}@contoso.example`, givenName: name, surname: 'X', displayName: name });
   // title changes on every cycle (Now()), so every cycle has work for the slow target.
   config = withTopLevel(env.writeConfig({ users: { mappings: [{ target: 'userName', source: 'userPrincipalName' }, { target: 'title', expression: 'Now()' }] } }), {
-    schedule: { every: '1s' },
+    // Every cycle a full read: incremental ones would see no change to send.
+    schedule: { every: '1s', fullSyncEvery: '0s' },
     server: { port: 0 },
   });
   await env.injectScimFault({ delayMs: DELAY_MS, count: 100_000, path: '/Users' });
@@ -69,7 +70,7 @@ describe('the daemon on a schedule', () => {
 
   it('reloads a changed config between cycles, and refuses an invalid one, keeping the old', async () => {
     const from = daemon.logs.length;
-    const good = withTopLevel(config, { schedule: { every: '2s' } });
+    const good = withTopLevel(config, { schedule: { every: '2s', fullSyncEvery: '0s' } });
     const reloaded = await daemon.waitForLog((l) => l.msg === 'config reloaded', 10_000, from);
     expect(reloaded).toMatchObject({ reason: 'the config file changed', jobs: { app: 'every 2s' } });
     expect(good).toBe(config);

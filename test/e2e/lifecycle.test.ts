@@ -141,7 +141,8 @@ describe('safety', () => {
     expect((await sync(config)).run.code).toBe(0);
     env.graph.patchUser(ids[0]!, { accountEnabled: false });
     env.graph.failPage(3, { status: 503 });
-    const { run, sent } = await sync(config);
+    // Only a full read pages through /users (an incremental one reads the delta feed).
+    const { run, sent } = await sync(config, '--full');
     env.graph.clearFaults();
     expect(run.code).toBe(3);
     expect(sent).toEqual([]);

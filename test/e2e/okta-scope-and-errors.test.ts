@@ -69,8 +69,8 @@ describe('Okta misconfiguration fails the cycle, names the source and the fix, a
     try {
       await expectFailedRead(
         env.writeConfig({}, 'revoked.yaml'),
-        // The state file is shared, so this cycle may be an incremental one ("reading changed users").
-        'users (page 1) failed: Okta answered 401 E0000011 Invalid token provided',
+        // Whichever request comes first (the clock read for the change cursor, a listing) is the one refused.
+        'failed: Okta answered 401 E0000011 Invalid token provided',
         'the API token in sources.corp.token is wrong, revoked or expired',
       );
     } finally {

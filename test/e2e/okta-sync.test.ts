@@ -67,10 +67,10 @@ describe('provisiond --sync-now with an Okta source', () => {
       // Three listings (plain, DEPROVISIONED, closing) and one read of Okta's clock for the change cursor.
       expect(cycleSummary(oktaRun)).toMatchObject({ job: 'app', outcome: 'success', counts: expect.objectContaining({ read: 4, inScope: 3, created: 3, failed: 0, sourceRequests: 4 }) });
 
-      // scope.app needs a source that knows app assignments; Entra's adapter does not (yet): the cycle fails and says so.
+      // An Entra scope.app takes the enterprise app's object id or application id (see entra-app-scope.test.ts); an Okta-style name fails and says so.
       const appScoped = await entra.runCli(['--sync-now', '--config', entra.writeConfig({ scope: { app: 'flip' } }, 'app-scoped.yaml')]);
       expect(appScoped.code).toBe(1);
-      expect(JSON.stringify(appScoped.logs)).toContain('jobs[].scope.app needs app assignments, which entra sources cannot read; scope by groups instead');
+      expect(JSON.stringify(appScoped.logs)).toContain(`jobs[].scope.app \\"flip\\" is not an id; use the enterprise app's object id or its application (client) id`);
     } finally {
       await entra.stop();
     }

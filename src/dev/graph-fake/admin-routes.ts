@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DirectoryError, type GroupInput } from './directory.js';
-import type { FailPageOptions, ThrottleOptions } from './faults.js';
+import type { DeltaExpiryOptions, FailPageOptions, ThrottleOptions } from './faults.js';
+import type { ServicePrincipalInput } from './service-principals.js';
 import { HttpError, isRecord, readJson, sendJson } from './http.js';
 import type { GraphFake } from './server.js';
 
@@ -17,6 +18,12 @@ export async function handleAdmin(fake: GraphFake, req: IncomingMessage, res: Se
   const object = (): Record<string, unknown> => {
     if (!isRecord(body)) throw new HttpError(400, { error: 'expected a JSON object body' });
     return body;
+  };
+  const text = (name: string, optional = false): string | undefined => {
+    const value = object()[name];
+    if (value === undefined && optional) return undefined;
+    if (typeof value !== 'string') throw new HttpError(400, { error: `expected "${name}" (a string) in the body` });
+    return value;
   };
 
   try {
@@ -54,6 +61,21 @@ export async function handleAdmin(fake: GraphFake, req: IncomingMessage, res: Se
         return sendJson(res, 200, { id: fake.upsertGroup(object() as GroupInput) });
       case 'DELETE groups/:id':
         fake.deleteGroup(id as string);
+        return sendJson(res, 204, undefined);
+      case 'GET servicePrincipals':
+        return sendJson(res, 200, fake.servicePrincipals());
+      case 'POST servicePrincipals':
+        return sendJson(res, 200, { id: fake.upsertServicePrincipal(object() as unknown as ServicePrincipalInput) });
+      case 'DELETE servicePrincipals/:id':
+        fake.deleteServicePrincipal(id as string);
+        return sendJson(res, 204, undefined);
+      case 'POST servicePrincipals/:id/assign':
+        return sendJson(res, 200, { id: fake.assignToServicePrincipal(id as string, text('principalId') as string, text('appRoleId', true)) });
+      case 'POST servicePrincipals/:id/unassign':
+        fake.unassignFromServicePrincipal(id as string, text('principalId') as string);
+        return sendJson(res, 204, undefined);
+      case 'POST expireDeltaTokens':
+        fake.expireDeltaTokens(isRecord(body) ? (body as DeltaExpiryOptions) : {});
         return sendJson(res, 204, undefined);
       case 'POST expireTokens':
         fake.expireTokens();

@@ -3,9 +3,11 @@ import type { Directory, DirectoryEntry, ObjectKind } from './directory.js';
 import type { Faults } from './faults.js';
 import { parseSelect } from './odata.js';
 import { resolveSelect } from './projection.js';
+import type { ServicePrincipals } from './service-principals.js';
 
 export interface GraphContext {
   directory: Directory;
+  servicePrincipals: ServicePrincipals;
   faults: Faults;
   /** e.g. https://127.0.0.1:1234/v1.0 */
   graphUrl: string;
@@ -37,4 +39,19 @@ export function selectFor(ctx: GraphContext, kind: ObjectKind | undefined, param
 export function contextUrl(ctx: GraphContext, path: string, select: readonly string[] | undefined, entity = false): string {
   const projection = select ? `(${select.join(',')})` : '';
   return `${ctx.graphUrl}/$metadata#${path}${projection}${entity ? '/$entity' : ''}`;
+}
+
+/** Same resource and query options, plus $skiptoken; written the way Graph writes it ($ and commas unescaped). */
+export function nextLink(ctx: GraphContext, req: GraphRequest, skiptoken: string): string {
+  const parts: string[] = [];
+  for (const [key, value] of req.params) {
+    if (key === '$skiptoken') continue;
+    parts.push(`${key}=${encodeODataValue(value)}`);
+  }
+  parts.push(`$skiptoken=${skiptoken}`);
+  return `${ctx.graphUrl}/${req.segments.map(encodeURIComponent).join('/')}?${parts.join('&')}`;
+}
+
+function encodeODataValue(value: string): string {
+  return encodeURIComponent(value).replace(/%2C/gi, ',').replace(/%24/g, '$');
 }

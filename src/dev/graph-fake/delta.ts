@@ -19,6 +19,8 @@ interface DeltaState {
   members: boolean;
   afterSeq: number;
   afterId: string;
+  /** Faults' token generation when the round was started; an older one is an expired token. */
+  generation: number;
 }
 
 interface Change {
@@ -45,7 +47,7 @@ export function deltaPage(ctx: GraphContext, req: GraphRequest, kind: DeltaKind)
     const next: DeltaState = { ...state, afterSeq: last.seq, afterId: last.id };
     body['@odata.nextLink'] = `${base}?$skiptoken=${encodeCursor({ page: 0, after: last.seq, state: { ...next } })}`;
   } else {
-    const following: DeltaState = { since: state.upto, upto: 0, select: state.select, members: state.members, afterSeq: 0, afterId: '' };
+    const following: DeltaState = { since: state.upto, upto: 0, select: state.select, members: state.members, afterSeq: 0, afterId: '', generation: state.generation };
     body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeCursor({ page: 0, after: 0, state: { ...following } })}`;
   }
   body['value'] = slice.map((c) => c.json);
@@ -54,9 +56,9 @@ export function deltaPage(ctx: GraphContext, req: GraphRequest, kind: DeltaKind)
 
 function startOrResume(ctx: GraphContext, req: GraphRequest, kind: DeltaKind): DeltaState {
   const skip = req.params.get('$skiptoken');
-  if (skip !== null) return stateFrom(skip);
+  if (skip !== null) return unexpired(ctx, stateFrom(skip));
   const delta = req.params.get('$deltatoken');
-  if (delta !== null && delta !== 'latest') return { ...stateFrom(delta), upto: ctx.directory.seq, afterSeq: 0, afterId: '' };
+  if (delta !== null && delta !== 'latest') return { ...unexpired(ctx, stateFrom(delta)), upto: ctx.directory.seq, afterSeq: 0, afterId: '' };
 
   const requested = parseSelect(req.params);
   const members = kind === 'group' && (requested ?? []).some((s) => s.toLowerCase() === 'members');
@@ -64,7 +66,12 @@ function startOrResume(ctx: GraphContext, req: GraphRequest, kind: DeltaKind): D
   const select = plain && plain.length > 0 ? selectFor(ctx, kind, new URLSearchParams({ $select: plain.join(',') })) : undefined;
   // $deltatoken=latest skips the initial listing and only hands back a deltaLink for "from now on".
   const since = delta === 'latest' ? ctx.directory.seq : 0;
-  return { since, upto: ctx.directory.seq, select, members, afterSeq: 0, afterId: '' };
+  return { since, upto: ctx.directory.seq, select, members, afterSeq: 0, afterId: '', generation: ctx.faults.deltaTokenGeneration };
+}
+
+function unexpired(ctx: GraphContext, state: DeltaState): DeltaState {
+  if ((state.generation ?? 0) !== ctx.faults.deltaTokenGeneration) throw ctx.faults.deltaTokenExpired();
+  return state;
 }
 
 function stateFrom(token: string): DeltaState {

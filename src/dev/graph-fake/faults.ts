@@ -17,6 +17,14 @@ export interface FailPageOptions {
   retryAfterSeconds?: number;
 }
 
+/** How Graph answers a delta or skip token of an expired sync state. */
+export interface DeltaExpiryOptions {
+  /** Default 410 (Gone), as observed; the docs allow any 4xx. */
+  status?: number;
+  /** Default "SyncStateNotFound"; Graph also uses "resyncRequired", in varying case. */
+  code?: string;
+}
+
 interface ThrottleRule {
   every: number | undefined;
   remaining: number;
@@ -52,6 +60,8 @@ export class Faults {
   private readonly pageRules = new Map<number, PageRule>();
   private throttledCount = 0;
   private failedPageCount = 0;
+  private deltaGeneration = 0;
+  private deltaExpiry: Required<DeltaExpiryOptions> = { status: 410, code: 'SyncStateNotFound' };
 
   get throttled(): number {
     return this.throttledCount;
@@ -82,6 +92,25 @@ export class Faults {
       remaining: options.times ?? Infinity,
       retryAfterSeconds: options.retryAfterSeconds,
     });
+  }
+
+  /**
+   * Every delta and skip token handed out so far stops working (as after Graph's 7-day limit);
+   * tokens handed out afterwards work. Not undone by clear(): an expired sync state stays expired.
+   */
+  expireDeltaTokens(options: DeltaExpiryOptions = {}): void {
+    this.deltaGeneration += 1;
+    this.deltaExpiry = { status: options.status ?? 410, code: options.code ?? 'SyncStateNotFound' };
+  }
+
+  /** The generation new delta tokens belong to; older ones are expired. */
+  get deltaTokenGeneration(): number {
+    return this.deltaGeneration;
+  }
+
+  deltaTokenExpired(): HttpError {
+    const { status, code } = this.deltaExpiry;
+    return graphError(status, code, 'The sync state of this delta token is no longer available; start a new delta round without a token.');
   }
 
   clear(): void {

@@ -1,10 +1,11 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { contextUrl, selectFor, type GraphContext, type GraphRequest } from './context.js';
+import { contextUrl, nextLink, selectFor, type GraphContext, type GraphRequest } from './context.js';
 import type { DirectoryEntry, GroupEntry, ObjectKind, UserEntry } from './directory.js';
-import { graphError } from './http.js';
+import { graphError, notFound, segmentNotFound } from './http.js';
 import { deltaPage } from './delta.js';
 import { decodeCursor, encodeCursor, parseFilter, parseSelect, parseTop, type Predicate } from './odata.js';
 import { parseExpand, project, resolveSelect, type Expand } from './projection.js';
+import { isServicePrincipalsSegment, routeServicePrincipals } from './service-principal-routes.js';
 
 type Json = Record<string, unknown>;
 
@@ -20,22 +21,12 @@ export function routeGraph(ctx: GraphContext, req: GraphRequest): Json {
       if (rest[0] === 'deletedItems') return routeDeletedItems(ctx, req, rest.slice(1));
       break;
     default:
+      if (root !== undefined && isServicePrincipalsSegment(root)) return routeServicePrincipals(ctx, req, root, rest);
       break;
   }
   throw segmentNotFound(root ?? '');
 }
 
-function segmentNotFound(segment: string): Error {
-  return graphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
-}
-
-function notFound(key: string): Error {
-  return graphError(
-    404,
-    'Request_ResourceNotFound',
-    `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`,
-  );
-}
 
 // ---- users -----------------------------------------------------------------
 
@@ -217,19 +208,3 @@ function listPage(ctx: GraphContext, req: GraphRequest, spec: ListSpec): Json {
   body['value'] = value;
   return body;
 }
-
-/** Same resource and query options, plus $skiptoken; written the way Graph writes it ($ and commas unescaped). */
-function nextLink(ctx: GraphContext, req: GraphRequest, skiptoken: string): string {
-  const parts: string[] = [];
-  for (const [key, value] of req.params) {
-    if (key === '$skiptoken') continue;
-    parts.push(`${key}=${encodeODataValue(value)}`);
-  }
-  parts.push(`$skiptoken=${skiptoken}`);
-  return `${ctx.graphUrl}/${req.segments.map(encodeURIComponent).join('/')}?${parts.join('&')}`;
-}
-
-function encodeODataValue(value: string): string {
-  return encodeURIComponent(value).replace(/%2C/gi, ',').replace(/%24/g, '$');
-}
-

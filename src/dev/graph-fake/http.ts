@@ -74,3 +74,11 @@ export function graphError(status: number, code: string, message: string, header
 export function isRecord(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+export function notFound(key: string): HttpError {
+  return graphError(404, 'Request_ResourceNotFound', `Resource '${key}' does not exist or one of its queried reference-property objects are not present.`);
+}
+
+export function segmentNotFound(segment: string): HttpError {
+  return graphError(400, 'BadRequest', `Resource not found for the segment '${segment}'.`);
+}

@@ -6,10 +6,11 @@ import type { TestCertificate } from '../tls.js';
 import { handleAdmin } from './admin-routes.js';
 import type { GraphContext } from './context.js';
 import { Directory, type DirectoryEntry, type GroupInput, type UserInput } from './directory.js';
-import { Faults, type FailPageOptions, type ThrottleOptions } from './faults.js';
+import { Faults, type DeltaExpiryOptions, type FailPageOptions, type ThrottleOptions } from './faults.js';
 import { routeGraph } from './graph-routes.js';
 import { graphError, HttpError, sendJson } from './http.js';
 import { MAX_PAGE_SIZE } from './odata.js';
+import { ServicePrincipals, type ServicePrincipalInput } from './service-principals.js';
 import { TokenAuthority } from './token-authority.js';
 
 export interface GraphFakeOptions {
@@ -50,7 +51,15 @@ export interface GraphFakeStats {
   byStatus: Record<string, number>;
 }
 
-export type { FailPageOptions, GroupInput, ThrottleOptions, UserInput };
+export type { DeltaExpiryOptions, FailPageOptions, GroupInput, ServicePrincipalInput, ThrottleOptions, UserInput };
+
+/** A service principal and the ids of the users and groups assigned to it (listed or not). */
+export interface ServicePrincipalSnapshot {
+  id: string;
+  appId: string;
+  displayName: string;
+  assignedTo: string[];
+}
 
 export interface GraphFake {
   /** https://127.0.0.1:<port> — the `authorityHost` for @azure/identity. */
@@ -94,6 +103,17 @@ export interface GraphFake {
   /** Soft-deleted users, with deletedDateTime. */
   deletedUsers(): Record<string, unknown>[];
   groups(): (Record<string, unknown> & { members: string[] })[];
+  /** Creates an enterprise app (service principal), or renames the one with that id. appId is generated unless given. Returns the object id. */
+  upsertServicePrincipal(servicePrincipal: ServicePrincipalInput): string;
+  deleteServicePrincipal(id: string): void;
+  /**
+   * Assigns a user or group to the service principal (appRoleAssignedTo) in a role, default access
+   * unless `appRoleId` is given; the same role twice is a no-op. Returns the assignment id.
+   */
+  assignToServicePrincipal(servicePrincipalId: string, principalId: string, appRoleId?: string): string;
+  /** Removes every role the principal holds on the service principal. */
+  unassignFromServicePrincipal(servicePrincipalId: string, principalId: string): void;
+  servicePrincipals(): ServicePrincipalSnapshot[];
 
   /** Invalidates every issued token: Graph answers them with 401 InvalidAuthenticationToken. */
   expireTokens(): void;
@@ -103,6 +123,8 @@ export interface GraphFake {
   throttle(options: ThrottleOptions): void;
   /** Makes page `page` (1-based) of GET /users fail with `status` (503) for `times` (Infinity) attempts. */
   failPage(page: number, options?: FailPageOptions): void;
+  /** Every delta/skip token issued so far answers `status` (410) `code` (SyncStateNotFound) from now on; clearFaults() does not undo it. */
+  expireDeltaTokens(options?: DeltaExpiryOptions): void;
   clearFaults(): void;
   close(): Promise<void>;
 }
@@ -117,6 +139,12 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
   let origin = '';
   const directory = new Directory();
   const faults = new Faults();
+  const servicePrincipals = new ServicePrincipals((id) => {
+    const user = directory.findUser(id);
+    if (user?.id === id) return { kind: 'user', displayName: String(user.props['displayName'] ?? user.props['userPrincipalName'] ?? id) };
+    const group = directory.findGroup(id);
+    return group ? { kind: 'group', displayName: String(group.props['displayName'] ?? id) } : undefined;
+  });
   const authority = new TokenAuthority(
     {
       tenantId: options.tenantId,
@@ -127,7 +155,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     },
     () => origin,
   );
-  const ctx: GraphContext = { directory, faults, graphUrl: '', pageSize };
+  const ctx: GraphContext = { directory, servicePrincipals, faults, graphUrl: '', pageSize };
   const requests: GraphFakeRequest[] = [];
   let graphRequests = 0;
   let tokenRequests = 0;
@@ -179,10 +207,17 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     users: () => directory.activeUsers().map(snapshot),
     deletedUsers: () => directory.deletedUsers().map(snapshot),
     groups: () => directory.groups().map((g) => ({ ...snapshot(g), members: [...g.members] })),
+    upsertServicePrincipal: (sp) => servicePrincipals.upsert(sp),
+    deleteServicePrincipal: (id) => servicePrincipals.delete(id),
+    assignToServicePrincipal: (spId, principalId, appRoleId) => servicePrincipals.assign(spId, principalId, appRoleId),
+    unassignFromServicePrincipal: (spId, principalId) => servicePrincipals.unassign(spId, principalId),
+    servicePrincipals: () =>
+      servicePrincipals.all().map((sp) => ({ id: sp.id, appId: sp.appId, displayName: sp.displayName, assignedTo: [...new Set([...sp.assignments.values()].map((a) => a.principalId))] })),
     expireTokens: () => authority.expireAll(),
     registerCertificate: (pem) => authority.registerCertificate(pem),
     throttle: (opts) => faults.throttle(opts),
     failPage: (page, opts) => faults.failPage(page, opts),
+    expireDeltaTokens: (opts) => faults.expireDeltaTokens(opts),
     clearFaults: () => faults.clear(),
     close: () => closeServer(server),
   };

@@ -66,6 +66,14 @@ export async function handleAdmin(fake: OktaFake, req: IncomingMessage, res: Ser
         return done();
       case 'POST groups':
         return sendJson(res, 200, { id: fake.createGroup(object() as unknown as GroupInput) });
+      case 'PATCH groups/:id': {
+        const { name, description } = object();
+        if ((name !== undefined && typeof name !== 'string') || (description !== undefined && description !== null && typeof description !== 'string')) {
+          throw new HttpError(400, { error: 'expected "name" (a string) and/or "description" (a string or null)' });
+        }
+        fake.updateGroup(id as string, { ...(name === undefined ? {} : { name }), ...(description === undefined ? {} : { description }) });
+        return done();
+      }
       case 'POST groups/:id/members':
         fake.addGroupMember(id as string, field('userId'));
         return done();

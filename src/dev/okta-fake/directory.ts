@@ -250,6 +250,14 @@ export class OktaDirectory {
     return id;
   }
 
+  /** Renames or redescribes the group (profile.name / profile.description); its id and members stay. */
+  updateGroup(id: string, profile: { name?: string; description?: string | null }): void {
+    const group = this.group(id);
+    if (profile.name !== undefined && profile.name === '') throw new DirectoryError('profile.name is required', 'invalid');
+    group.profile = { name: profile.name ?? group.profile.name, description: profile.description === undefined ? group.profile.description : profile.description };
+    group.lastUpdated = this.now();
+  }
+
   addGroupMember(groupId: string, userId: string): void {
     const group = this.group(groupId);
     this.user(userId);

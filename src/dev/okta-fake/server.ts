@@ -74,6 +74,8 @@ export interface OktaFake {
   user(idOrLogin: string): Record<string, unknown> | undefined;
 
   createGroup(group: GroupInput): string;
+  /** Renames the group (or changes its description); lastUpdated moves, id and members stay. */
+  updateGroup(id: string, profile: { name?: string; description?: string | null }): void;
   addGroupMember(groupId: string, userId: string): void;
   removeGroupMember(groupId: string, userId: string): void;
   deleteGroup(id: string): void;
@@ -155,6 +157,7 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
       return user ? structuredClone(apiUser(user, origin)) : undefined;
     },
     createGroup: (group) => directory.createGroup(group),
+    updateGroup: (id, profile) => directory.updateGroup(id, profile),
     addGroupMember: (groupId, userId) => directory.addGroupMember(groupId, userId),
     removeGroupMember: (groupId, userId) => directory.removeGroupMember(groupId, userId),
     deleteGroup: (id) => directory.deleteGroup(id),

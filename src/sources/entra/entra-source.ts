@@ -1,5 +1,6 @@
 /**
- * Microsoft Entra ID through Microsoft Graph: users (active and soft-deleted) and group membership.
+ * Microsoft Entra ID through Microsoft Graph: users (active and soft-deleted), groups and their
+ * members, enterprise-app assignments, and incremental reads through delta queries.
  */
 import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
@@ -9,12 +10,15 @@ import {
   type AttributeValue,
   type GroupQuery,
   type GroupSelection,
+  type IncrementalRead,
+  type IncrementalSource,
   type ReadStats,
-  type Source,
   type SourceGroup,
   type SourceUser,
   type UserQuery,
 } from '../source.js';
+import { groupSelectList, selectList, toSourceUser, type GraphObject } from './attributes.js';
+import { readChanges, takeChangeCursor, type ChangeFeedContext, type DeltaPage } from './change-feed.js';
 import { CLOUDS, graphScope } from './clouds.js';
 import { createEntraCredential } from './credential.js';
 import { GraphRetryMiddleware } from './retry-middleware.js';
@@ -24,19 +28,23 @@ interface GraphPage<T> {
   '@odata.nextLink'?: string;
 }
 
-type GraphUser = Record<string, AttributeValue>;
+type GraphUser = GraphObject;
 
-/** Attributes the engine needs whatever the mappings say. */
-const ALWAYS_SELECTED = ['id', 'accountEnabled', 'userPrincipalName'];
-/** Names admins use in Entra's mapping UI that Graph spells differently. */
-const ALIASES: Record<string, string> = { objectid: 'id' };
-const ON_PREMISES_EXTENSION = /^extensionAttribute([1-9]|1[0-5])$/i;
+interface AppRoleAssignment {
+  readonly principalId?: string;
+  /** User, Group or ServicePrincipal. */
+  readonly principalType?: string;
+}
+
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DIRECTORY_PERMISSIONS = 'the User.Read.All and GroupMember.Read.All application permissions';
+const APP_PERMISSIONS = 'the Application.Read.All (and GroupMember.Read.All) application permissions';
 
-export class EntraSource implements Source {
+export class EntraSource implements IncrementalSource {
   readonly kind = 'entra';
   private readonly client: Client;
   private readonly readStats: ReadStats = { requests: 0, retries: 0, throttledMs: 0 };
+  private readonly changeFeed: ChangeFeedContext;
 
   constructor(
     readonly name: string,
@@ -58,6 +66,12 @@ export class EntraSource implements Source {
       // The SDK attaches the token only to Microsoft Graph hosts; a proxy, sovereign gateway or fake must be named.
       customHosts: new Set([host]),
     });
+    this.changeFeed = {
+      source: name,
+      get: async (url) => (await this.client.api(url).get()) as DeltaPage,
+      readError: (error, what) => this.readError(error, what),
+      origins: new Set([new URL(graphUrl).origin, new URL(cloud.graphUrl).origin]),
+    };
   }
 
   stats(): ReadStats {
@@ -133,6 +147,80 @@ export class EntraSource implements Source {
     return members;
   }
 
+  /**
+   * Users assigned to the enterprise app (appRoleAssignedTo): directly, or as user members —
+   * nested groups flattened, as for scope.groups — of an assigned group. Entra's own provisioning
+   * takes direct members only.
+   */
+  async resolveAppAssignments(appRef: string): Promise<ReadonlySet<string>> {
+    const assignments = await this.appRoleAssignments(appRef);
+    const users = new Set<string>();
+    for (const a of assignments) if (a.principalType === 'User' && a.principalId) users.add(a.principalId);
+    for (const groupId of assignedGroups(assignments)) {
+      try {
+        for (const id of await this.resolveGroupMembers(groupId)) users.add(id);
+      } catch (error) {
+        // A group deleted since the assignment listing assigns nobody.
+        if (error instanceof SourceReadError && error.status === 404) continue;
+        throw error;
+      }
+    }
+    return users;
+  }
+
+  /** Ids of the groups assigned to the enterprise app. */
+  async resolveAppGroups(appRef: string): Promise<readonly string[]> {
+    return assignedGroups(await this.appRoleAssignments(appRef));
+  }
+
+  /** The deltaLink of `/users/delta?$deltatoken=latest` with the $select readUsers uses. */
+  changeCursor(query: UserQuery): Promise<string> {
+    return takeChangeCursor(this.changeFeed, selectList(query.attributes));
+  }
+
+  /**
+   * Users changed since the cursor, from its deltaLink and nextLinks: changed users with every
+   * selected property (no `Prefer: return=minimal`), soft deletes by id in `softDeleted`, hard
+   * deletes in `removed`. An expired sync state (410, syncStateNotFound, resyncRequired) is a
+   * CursorExpiredError.
+   */
+  readUserChanges(query: UserQuery, cursor: string): IncrementalRead {
+    return readChanges(this.changeFeed, selectList(query.attributes), cursor);
+  }
+
+  private async appRoleAssignments(appRef: string): Promise<AppRoleAssignment[]> {
+    const servicePrincipalId = await this.servicePrincipalId(appRef);
+    const assignments: AppRoleAssignment[] = [];
+    let url: string | undefined = `/servicePrincipals/${servicePrincipalId}/appRoleAssignedTo?$select=principalId,principalType&$top=999`;
+    for (let page = 1; url; page++) {
+      const body: GraphPage<AppRoleAssignment> = await this.get<GraphPage<AppRoleAssignment>>(url, `reading the assignments of app ${appRef} (page ${page})`, APP_PERMISSIONS);
+      assignments.push(...(body.value ?? []));
+      url = body['@odata.nextLink'];
+    }
+    return assignments;
+  }
+
+  /** jobs[].scope.app is the service principal's object id or the app's application (client) id; both are GUIDs. */
+  private async servicePrincipalId(appRef: string): Promise<string> {
+    if (!GUID.test(appRef)) {
+      throw new SourceReadError(this.name, `jobs[].scope.app "${appRef}" is not an id; use the enterprise app's object id or its application (client) id (Entra admin center → Enterprise applications)`);
+    }
+    for (const path of [`/servicePrincipals/${appRef}`, `/servicePrincipals(appId='${appRef}')`]) {
+      try {
+        const found = (await this.client.api(`${path}?$select=id`).get()) as { id?: string };
+        if (found.id) return found.id;
+      } catch (error) {
+        if (error instanceof GraphError && error.statusCode === 404) continue;
+        throw this.readError(error, `looking up app ${appRef}`, APP_PERMISSIONS);
+      }
+    }
+    throw new SourceReadError(
+      this.name,
+      `no enterprise app (service principal) has the object id or application id ${appRef}; check jobs[].scope.app (Entra admin center → Enterprise applications)`,
+      404,
+    );
+  }
+
   private async groupIdByName(displayName: string): Promise<string> {
     const filter = encodeURIComponent(`displayName eq '${displayName.replace(/'/g, "''")}'`);
     const page = await this.get<GraphPage<{ id: string }>>(`/groups?$filter=${filter}&$select=id,displayName`, `looking up group "${displayName}"`);
@@ -159,21 +247,21 @@ export class EntraSource implements Source {
     }
   }
 
-  private async get<T>(url: string, what: string): Promise<T> {
+  private async get<T>(url: string, what: string, permissions = DIRECTORY_PERMISSIONS): Promise<T> {
     try {
       return (await this.client.api(url).get()) as T;
     } catch (error) {
-      throw this.readError(error, what);
+      throw this.readError(error, what, permissions);
     }
   }
 
-  private readError(error: unknown, what: string): SourceReadError {
+  private readError(error: unknown, what: string, permissions = DIRECTORY_PERMISSIONS): SourceReadError {
     if (error instanceof GraphError) {
       const hint =
         error.statusCode === 401
           ? ' — check tenantId, clientId and the client secret or certificate'
           : error.statusCode === 403
-            ? ' — grant the app the User.Read.All and GroupMember.Read.All application permissions with admin consent'
+            ? ` — grant the app ${permissions} with admin consent`
             : '';
       return new SourceReadError(this.name, `${what} failed: Graph answered ${error.statusCode} ${error.code ?? ''} ${error.message}${hint}`, error.statusCode, { cause: error });
     }
@@ -183,37 +271,7 @@ export class EntraSource implements Source {
   }
 }
 
-/** The $select list: mapped attributes plus the engine's, Entra UI names translated to Graph names. */
-export function selectList(attributes: readonly string[]): string {
-  const names = new Map<string, string>();
-  for (const name of [...ALWAYS_SELECTED, ...attributes]) {
-    const lower = name.toLowerCase();
-    if (lower === 'issoftdeleted') continue;
-    const graphName = ON_PREMISES_EXTENSION.test(name) ? 'onPremisesExtensionAttributes' : (ALIASES[lower] ?? name);
-    if (!names.has(graphName.toLowerCase())) names.set(graphName.toLowerCase(), graphName);
-  }
-  return [...names.values()].join(',');
-}
-
-function groupSelectList(attributes: readonly string[]): string {
-  const names = new Map<string, string>();
-  for (const name of ['id', 'displayName', ...attributes]) {
-    const graphName = ALIASES[name.toLowerCase()] ?? name;
-    if (name.toLowerCase() !== 'issoftdeleted' && !names.has(graphName.toLowerCase())) names.set(graphName.toLowerCase(), graphName);
-  }
-  return [...names.values()].join(',');
-}
-
-function toSourceUser(user: GraphUser, deleted: boolean): SourceUser {
-  const attributes: Record<string, AttributeValue> = {};
-  for (const [key, value] of Object.entries(user)) {
-    if (key.startsWith('@odata')) continue;
-    attributes[key] = value;
-  }
-  attributes.objectId = user.id as string;
-  const extensions = user.onPremisesExtensionAttributes;
-  if (extensions && typeof extensions === 'object' && !Array.isArray(extensions)) {
-    Object.assign(attributes, extensions);
-  }
-  return { id: user.id as string, attributes, enabled: user.accountEnabled !== false, deleted };
+/** Ids of the groups among the assignments, once each (a group may hold several app roles). */
+function assignedGroups(assignments: readonly AppRoleAssignment[]): string[] {
+  return [...new Set(assignments.flatMap((a) => (a.principalType === 'Group' && a.principalId ? [a.principalId] : [])))];
 }

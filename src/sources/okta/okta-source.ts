@@ -1,13 +1,25 @@
 /**
- * Okta through its Management API (@okta/okta-sdk-nodejs): users in every status, group members,
- * app assignments, and incremental reads by lastUpdated.
+ * Okta through its Management API (@okta/okta-sdk-nodejs): users in every status, groups and
+ * their members, app assignments, and incremental reads by lastUpdated.
  */
 import type { Client } from '@okta/okta-sdk-nodejs';
 import type { OktaSourceConfig } from '../../config/schema.js';
-import { SourceReadError, type IncrementalRead, type IncrementalSource, type ReadStats, type SourceUser, type UserChanges, type UserQuery } from '../source.js';
+import {
+  SourceReadError,
+  type GroupQuery,
+  type GroupSelection,
+  type IncrementalRead,
+  type IncrementalSource,
+  type ReadStats,
+  type SourceGroup,
+  type SourceUser,
+  type UserChanges,
+  type UserQuery,
+} from '../source.js';
 import { changedSinceFilter, decodeCursor, encodeCursor } from './change-cursor.js';
 import { createOktaClient, DEFAULT_SCOPES } from './client.js';
 import { isHttpFailure, readFailure, type FailureContext } from './errors.js';
+import { groupAttributes, groupName, PROVISIONABLE_GROUP_TYPES, PROVISIONABLE_GROUPS_FILTER, type OktaGroup } from './groups.js';
 import { ThrottlingRequestExecutor } from './throttling-executor.js';
 import { toSourceUser, type OktaUser } from './users.js';
 
@@ -95,21 +107,15 @@ export class OktaSource implements IncrementalSource {
 
   /** Users assigned to the app directly or through an assigned group (both, as group assignments can lag in /users). */
   async resolveAppAssignments(appRef: string): Promise<ReadonlySet<string>> {
-    const api = this.client().applicationApi;
     const users = new Set<string>();
-    const groups: string[] = [];
+    let groups: readonly string[];
     try {
-      for await (const assignment of await api.listApplicationUsers({ appId: appRef, limit: APP_USERS_PAGE })) {
+      for await (const assignment of await this.client().applicationApi.listApplicationUsers({ appId: appRef, limit: APP_USERS_PAGE })) {
         if (assignment?.id) users.add(assignment.id);
       }
-      for await (const assignment of await api.listApplicationGroupAssignments({ appId: appRef, limit: APP_GROUPS_PAGE })) {
-        if (assignment?.id) groups.push(assignment.id);
-      }
+      groups = await this.appGroupIds(appRef);
     } catch (error) {
-      if (isHttpFailure(error) && error.status === 404) {
-        throw new SourceReadError(this.name, `no app with id "${appRef}" in ${this.config.orgUrl}; jobs[].scope.app takes the app's id (0oa…, in the app's Admin Console URL)`, 404);
-      }
-      throw readFailure(error, `reading the assignments of app ${appRef}`, this.failure);
+      throw this.appFailure(error, appRef);
     }
     for (const groupId of groups) {
       try {
@@ -121,6 +127,97 @@ export class OktaSource implements IncrementalSource {
       }
     }
     return users;
+  }
+
+  /** Ids of the groups assigned to the app (/api/v1/apps/{appId}/groups). */
+  async resolveAppGroups(appRef: string): Promise<readonly string[]> {
+    try {
+      return await this.appGroupIds(appRef);
+    } catch (error) {
+      throw this.appFailure(error, appRef);
+    }
+  }
+
+  /**
+   * Groups with their members, listed by `/groups/{id}/users`. Only OKTA_GROUP and APP_GROUP
+   * groups: with `'all'` Okta's built-in Everyone group is left out, and naming it is an error.
+   * A group named by id that Okta no longer has is left out (deleted: the engine's deletion rule
+   * applies); a name that matches nothing is an error, so a rename cannot delete the app's group.
+   */
+  async *readGroups(selection: GroupSelection, _query: GroupQuery): AsyncIterable<readonly SourceGroup[]> {
+    if (selection === 'all') {
+      yield* this.allGroups();
+      return;
+    }
+    for (const ref of selection.refs) {
+      const group = GROUP_ID.test(ref) ? await this.groupById(ref) : await this.groupByName(ref);
+      if (!group) continue;
+      if (!PROVISIONABLE_GROUP_TYPES.has(group.type ?? '')) {
+        throw new SourceReadError(
+          this.name,
+          `group "${ref}" is of type ${group.type ?? 'unknown'}; only OKTA_GROUP and APP_GROUP groups are provisioned (the built-in Everyone group is every user), so take it out of jobs[].scope.groups`,
+        );
+      }
+      const read = await this.withMembers(group);
+      if (read) yield [read];
+    }
+  }
+
+  private async *allGroups(): AsyncIterable<readonly SourceGroup[]> {
+    const limit = this.config.pageSize;
+    let batch: SourceGroup[] = [];
+    let listed = 0;
+    try {
+      for await (const group of await this.client().groupApi.listGroups({ filter: PROVISIONABLE_GROUPS_FILTER, limit })) {
+        listed++;
+        // withMembers fails with its own SourceReadError, which readFailure below passes on as it is.
+        const read = group?.id ? await this.withMembers(group) : undefined;
+        if (read) batch.push(read);
+        if (batch.length === limit) {
+          yield batch;
+          batch = [];
+        }
+      }
+    } catch (error) {
+      throw readFailure(error, `reading groups (page ${Math.floor(listed / limit) + 1})`, this.failure);
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  /** The group with its members; undefined when it was deleted since it was listed. */
+  private async withMembers(group: OktaGroup): Promise<SourceGroup | undefined> {
+    const id = group.id ?? '';
+    try {
+      return { id, attributes: groupAttributes(group), memberIds: [...(await this.groupMemberIds(id))] };
+    } catch (error) {
+      if (isHttpFailure(error) && error.status === 404) return undefined;
+      throw readFailure(error, `reading members of group "${groupName(group) ?? id}"`, this.failure);
+    }
+  }
+
+  /** Undefined when Okta has no group with that id. */
+  private async groupById(groupId: string): Promise<OktaGroup | undefined> {
+    try {
+      return await this.client().groupApi.getGroup({ groupId });
+    } catch (error) {
+      if (isHttpFailure(error) && error.status === 404) return undefined;
+      throw readFailure(error, `reading group ${groupId}`, this.failure);
+    }
+  }
+
+  private async appGroupIds(appId: string): Promise<readonly string[]> {
+    const groups = new Set<string>();
+    for await (const assignment of await this.client().applicationApi.listApplicationGroupAssignments({ appId, limit: APP_GROUPS_PAGE })) {
+      if (assignment?.id) groups.add(assignment.id);
+    }
+    return [...groups];
+  }
+
+  private appFailure(error: unknown, appRef: string): SourceReadError {
+    if (isHttpFailure(error) && error.status === 404) {
+      return new SourceReadError(this.name, `no app with id "${appRef}" in ${this.config.orgUrl}; jobs[].scope.app takes the app's id (0oa…, in the app's Admin Console URL)`, 404);
+    }
+    return readFailure(error, `reading the assignments of app ${appRef}`, this.failure);
   }
 
   async changeCursor(_query: UserQuery): Promise<string> {
@@ -205,13 +302,17 @@ export class OktaSource implements IncrementalSource {
     return members;
   }
 
-  /** Okta's `search` is eventually consistent: a group created seconds ago may not be found yet (its id always is). */
   private async groupIdByName(name: string): Promise<string> {
-    const hits: string[] = [];
+    return (await this.groupByName(name)).id as string;
+  }
+
+  /** Okta's `search` is eventually consistent: a group created seconds ago may not be found yet (its id always is). */
+  private async groupByName(name: string): Promise<OktaGroup & { readonly id: string }> {
+    const hits: (OktaGroup & { readonly id: string })[] = [];
     try {
       const search = `profile.name eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
       for await (const group of await this.client().groupApi.listGroups({ search, limit: 200 })) {
-        if (group?.id && group.profile?.name === name) hits.push(group.id);
+        if (group?.id && groupName(group) === name) hits.push({ ...group, id: group.id });
       }
     } catch (error) {
       throw readFailure(error, `looking up group "${name}"`, this.failure);
@@ -224,6 +325,6 @@ export class OktaSource implements IncrementalSource {
           : `${hits.length} groups are named "${name}"; use the group's id (00g…) in jobs[].scope.groups`,
       );
     }
-    return hits[0] as string;
+    return hits[0] as OktaGroup & { readonly id: string };
   }
 }

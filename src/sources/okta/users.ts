@@ -70,7 +70,8 @@ export function toSourceUser(user: OktaUser, stagedUsers: StagedUsers): SourceUs
   return { id, attributes, ...lifecycleOf(user.status, stagedUsers) };
 }
 
-function toAttributeValue(value: unknown): AttributeValue | undefined {
+/** An SDK value as a plain attribute value: Dates as ISO strings, functions and undefined left out. */
+export function toAttributeValue(value: unknown): AttributeValue | undefined {
   if (value === undefined || typeof value === 'function') return undefined;
   if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof Date) return value.toISOString();

@@ -1,0 +1,139 @@
+/**
+ * Graph's delta query as the change feed of users. The cursor is the deltaLink Graph hands out,
+ * with the $select it was taken for in its fragment (never sent): Graph bakes the $select into
+ * the token, so a cursor taken before a mapping was added would return changed users without the
+ * attribute the mapping now reads; such a cursor counts as expired and a full read follows.
+ */
+import { GraphError } from '@microsoft/microsoft-graph-client';
+import { CursorExpiredError, SourceReadError, type AttributeValue, type IncrementalRead, type SourceUser, type UserChanges } from '../source.js';
+import { toSourceUser, type GraphObject } from './attributes.js';
+
+export interface DeltaPage {
+  value?: GraphObject[];
+  '@odata.nextLink'?: string;
+  '@odata.deltaLink'?: string;
+}
+
+export interface ChangeFeedContext {
+  /** The configured source name, for messages. */
+  readonly source: string;
+  /** One GET through the source's client; throws what the SDK throws. */
+  readonly get: (url: string) => Promise<DeltaPage>;
+  /** How the source reports a failed read (anything but an expired cursor). */
+  readonly readError: (error: unknown, what: string) => SourceReadError;
+  /** Origins a cursor may point at: the configured Graph endpoint's and the cloud's. */
+  readonly origins: ReadonlySet<string>;
+}
+
+const SELECT_FRAGMENT = '#select=';
+/** Error codes Graph uses for a sync state it no longer has; their case varies in the wild. */
+const EXPIRY_CODES = new Set(['syncstatenotfound', 'resyncrequired']);
+
+/** A deltaLink meaning "changes from now on": `$deltatoken=latest` skips the initial enumeration. */
+export async function takeChangeCursor(feed: ChangeFeedContext, select: string): Promise<string> {
+  let url: string | undefined = `/users/delta?$select=${select}&$deltatoken=latest`;
+  for (let page = 1; url; page++) {
+    let body: DeltaPage;
+    try {
+      body = await feed.get(url);
+    } catch (error) {
+      throw feed.readError(error, `starting the user change feed (page ${page})`);
+    }
+    const deltaLink = body['@odata.deltaLink'];
+    if (deltaLink) return `${deltaLink}${SELECT_FRAGMENT}${select}`;
+    url = body['@odata.nextLink'];
+  }
+  throw new SourceReadError(feed.source, 'starting the user change feed failed: Graph answered without a deltaLink');
+}
+
+/** Follows the cursor's deltaLink and its nextLinks; throws CursorExpiredError for a cursor Graph or this feed no longer honours. */
+export function readChanges(feed: ChangeFeedContext, select: string, cursor: string): IncrementalRead {
+  const deltaLink = usableDeltaLink(feed, select, cursor);
+  let nextDeltaLink: string | undefined;
+  async function* pages(): AsyncIterable<UserChanges> {
+    let url: string | undefined = deltaLink;
+    for (let page = 1; url; page++) {
+      let body: DeltaPage;
+      try {
+        body = await feed.get(url);
+      } catch (error) {
+        if (isExpiredSyncState(error)) throw new CursorExpiredError(feed.source, `Graph answered ${error.statusCode} ${error.code ?? ''}`.trim());
+        throw feed.readError(error, `reading user changes (page ${page})`);
+      }
+      if (!body['@odata.nextLink'] && !body['@odata.deltaLink']) {
+        throw new SourceReadError(feed.source, `reading user changes (page ${page}) failed: Graph answered with neither a nextLink nor a deltaLink`);
+      }
+      yield toUserChanges(body.value ?? []);
+      // Set only once the last page has been taken, so nextCursor() cannot skip changes not yet applied.
+      nextDeltaLink = body['@odata.deltaLink'];
+      url = body['@odata.nextLink'];
+    }
+  }
+  return {
+    pages: pages(),
+    nextCursor: () => {
+      if (nextDeltaLink === undefined) throw new Error('nextCursor() is known only once every page of the incremental read has been read');
+      return `${nextDeltaLink}${SELECT_FRAGMENT}${select}`;
+    },
+  };
+}
+
+/**
+ * One delta page as changes. `@removed: changed` is Entra's soft delete (restorable for 30 days),
+ * `@removed: deleted` a hard delete; a removed entry has only its id. Graph may list a user twice
+ * in a round; within a page the later entry wins.
+ */
+export function toUserChanges(entries: readonly GraphObject[]): UserChanges {
+  const latest = new Map<string, GraphObject>();
+  for (const entry of entries) {
+    if (typeof entry.id !== 'string') continue;
+    latest.delete(entry.id);
+    latest.set(entry.id, entry);
+  }
+  const changed: SourceUser[] = [];
+  const removed: string[] = [];
+  const softDeleted: string[] = [];
+  for (const [id, entry] of latest) {
+    const removal = entry['@removed'];
+    if (removal === undefined || removal === null) changed.push(toSourceUser(entry, false));
+    // A reason Graph may add later is read as the restorable kind: disabling is undone more easily than deleting.
+    else if (reasonOf(removal) === 'deleted') removed.push(id);
+    else softDeleted.push(id);
+  }
+  return { changed, removed, softDeleted };
+}
+
+function reasonOf(removal: AttributeValue): AttributeValue | undefined {
+  return typeof removal === 'object' && removal !== null && !Array.isArray(removal) ? (removal as { readonly [key: string]: AttributeValue }).reason : undefined;
+}
+
+/** Any 410, or a 4xx whose code says the sync state is gone (Graph documents "a 40X-series error"). */
+export function isExpiredSyncState(error: unknown): error is GraphError {
+  if (!(error instanceof GraphError)) return false;
+  if (error.statusCode === 410) return true;
+  return error.statusCode >= 400 && error.statusCode < 500 && EXPIRY_CODES.has((error.code ?? '').toLowerCase());
+}
+
+function usableDeltaLink(feed: ChangeFeedContext, select: string, cursor: string): string {
+  const at = cursor.lastIndexOf(SELECT_FRAGMENT);
+  const expired = (reason: string) => new CursorExpiredError(feed.source, reason);
+  if (at < 0) throw expired('not a Graph users delta link taken by provisiond');
+  const deltaLink = cursor.slice(0, at);
+  let url: URL;
+  try {
+    url = new URL(deltaLink);
+  } catch {
+    throw expired('not a Graph users delta link');
+  }
+  if (!url.pathname.endsWith('/users/delta') || !url.searchParams.has('$deltatoken')) throw expired('not a Graph users delta link');
+  if (!feed.origins.has(url.origin)) throw expired(`the delta link points at ${url.origin}, not at the configured Graph endpoint`);
+  if (!sameNames(cursor.slice(at + SELECT_FRAGMENT.length), select)) throw expired('the attributes read have changed since the cursor was taken');
+  return deltaLink;
+}
+
+function sameNames(a: string, b: string): boolean {
+  const names = (list: string) => new Set(list.toLowerCase().split(','));
+  const left = names(a);
+  const right = names(b);
+  return left.size === right.size && [...left].every((name) => right.has(name));
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseConfig, type PreparedJob } from '../../src/config/load.js';
+import { chooseUserRead, saveReadCursor, type ObservedUserRead } from '../../src/engine/user-read.js';
+import type { IncrementalSource } from '../../src/sources/source.js';
+import { StateStore } from '../../src/state/store.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'provisiond-user-read-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function job(extra = ''): PreparedJob {
+  const text = `
+sources: { idp: { type: okta, orgUrl: "https://acme.okta.com", token: t } }
+jobs:
+  - name: app
+    source: idp
+    target: { url: "https://app.example/scim/v2", token: t }
+    users:
+      mappings:
+        - { target: userName, source: login }
+${extra}`;
+  return parseConfig(text, 'x.yaml', { env: {}, readFile: () => '' }).jobs[0]!;
+}
+
+const incremental = { kind: 'okta', readUserChanges: () => ({}) } as unknown as IncrementalSource;
+const fullRead: ObservedUserRead = { mode: 'full', users: [], removed: [], complete: true, nextCursor: 'cursor-1' };
+const day = 24 * 3_600_000;
+
+describe('chooseUserRead', () => {
+  it('reads in full first, then incrementally, until fullSyncEvery has passed', () => {
+    const store = StateStore.open(join(dir, 'a.db'));
+    const now = new Date('2026-06-01T00:00:00Z');
+    expect(chooseUserRead(job(), incremental, store, { full: false, fullSyncEvery: day, now })).toMatchObject({ mode: 'full', reason: 'no change cursor yet' });
+    saveReadCursor(store, job(), fullRead, now, true);
+    expect(chooseUserRead(job(), incremental, store, { full: false, fullSyncEvery: day, now })).toEqual({ mode: 'incremental', cursor: 'cursor-1', reason: 'changes since the last cycle' });
+    expect(chooseUserRead(job(), incremental, store, { full: true, fullSyncEvery: day, now }).mode).toBe('full');
+    expect(chooseUserRead(job(), incremental, store, { full: false, fullSyncEvery: day, now: new Date(now.getTime() + day) }).mode).toBe('full');
+    store.close();
+  });
+
+  it('reads in full after the mappings changed, and for group-scoped jobs', () => {
+    const store = StateStore.open(join(dir, 'b.db'));
+    const now = new Date();
+    saveReadCursor(store, job(), fullRead, now, true);
+    const edited = job('        - { target: title, source: title }');
+    expect(chooseUserRead(edited, incremental, store, { full: false, fullSyncEvery: day, now })).toMatchObject({ mode: 'full', reason: expect.stringContaining('mappings or scope changed') });
+    const grouped = job('    scope: { groups: ["Sales"] }');
+    expect(chooseUserRead(grouped, incremental, store, { full: false, fullSyncEvery: day, now }).mode).toBe('full');
+    store.close();
+  });
+
+  it('keeps the old cursor when the guard held operations back, so they are planned again', () => {
+    const store = StateStore.open(join(dir, 'c.db'));
+    const now = new Date();
+    saveReadCursor(store, job(), fullRead, now, true);
+    saveReadCursor(store, job(), { ...fullRead, mode: 'incremental', nextCursor: 'cursor-2' }, now, false);
+    expect(chooseUserRead(job(), incremental, store, { full: false, fullSyncEvery: day, now })).toMatchObject({ cursor: 'cursor-1' });
+    store.close();
+  });
+});
