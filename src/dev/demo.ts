@@ -116,7 +116,8 @@ function runCli(config: string, cwd: string, certPath: string): Promise<void> {
     child.once('close', (code) => {
       for (const line of out.split('\n')) {
         if (!line.startsWith('{')) continue;
-        const record = JSON.parse(line) as { msg?: string; outcome?: string; counts?: Record<string, number>; reason?: string };
+        const record = JSON.parse(line) as { msg?: string; outcome?: string; counts?: Record<string, number>; reason?: string; mode?: string };
+        if (record.mode) console.log(`   ${record.msg}`);
         if (record.msg?.startsWith('cycle ')) {
           const c = record.counts ?? {};
           console.log(`   cycle ${record.outcome}: read ${c.read}, in scope ${c.inScope}, created ${c.created}, updated ${c.updated}, disabled ${c.disabled}, deleted ${c.deleted}, failed ${c.failed}${record.reason ? ` — ${record.reason}` : ''}`);

@@ -1,16 +1,13 @@
 /**
- * End-to-end harness for Okta sources: the Okta fake (plain HTTP, in the test process), the SCIM
- * server (its own process), and the built CLI run as a user would run it, with secrets in its
- * environment. The Entra twin is harness.ts.
+ * End-to-end harness for Okta sources: the Okta fake (plain HTTP, in the test process) on top of
+ * the shared SCIM server process and CLI runner (scim-environment.ts). The Entra twin is harness.ts.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { startOktaFake, type OktaFake, type OktaFakeOptions } from '../../src/dev/okta-fake.js';
-import type { ScimRequestLogEntry, ScimResource } from '../../src/dev/scim-server.js';
-import { CLI, ROOT, type CliResult } from './harness.js';
+import { ScimTestEnvironment, type ScimApp } from './scim-environment.js';
+
+export { cycleSummary } from './scim-environment.js';
 
 export const OKTA_SECRETS = {
   OKTA_API_TOKEN: 'e2e-okta-api-token-4d8a2c',
@@ -39,27 +36,19 @@ export interface OktaJobOptions {
   readonly source?: Record<string, unknown>;
 }
 
-export class OktaE2eEnvironment {
+export class OktaE2eEnvironment extends ScimTestEnvironment {
   private constructor(
-    readonly dir: string,
+    dir: string,
     readonly okta: OktaFake,
-    readonly scimUrl: string,
-    readonly adminUrl: string,
-    private readonly scimProcess: ChildProcess,
-  ) {}
+    app: ScimApp,
+  ) {
+    super(dir, app, { ...OKTA_SECRETS });
+  }
 
   static async start(options: Omit<OktaFakeOptions, 'tokens'> = {}): Promise<OktaE2eEnvironment> {
-    const dir = mkdtempSync(join(tmpdir(), 'provisiond-okta-e2e-'));
+    const dir = ScimTestEnvironment.tempDir('provisiond-okta-e2e-');
     const okta = await startOktaFake({ ...options, tokens: [OKTA_SECRETS.OKTA_API_TOKEN] });
-    const scim = spawn(process.execPath, [join(ROOT, 'dist', 'dev', 'scim-server.js'), '--port', '0', '--token', OKTA_SECRETS.SCIM_TOKEN], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const first = await new Promise<string>((resolveLine, reject) => {
-      createInterface({ input: scim.stdout! }).once('line', resolveLine);
-      scim.once('exit', (code) => reject(new Error(`SCIM server exited with ${code}`)));
-    });
-    const { url, adminUrl } = JSON.parse(first) as { url: string; adminUrl: string };
-    return new OktaE2eEnvironment(dir, okta, url, adminUrl, scim);
+    return new OktaE2eEnvironment(dir, okta, await ScimTestEnvironment.startScimApp(OKTA_SECRETS.SCIM_TOKEN));
   }
 
   /** Writes a config whose secrets are ${ENV} references, as admins are told to. */
@@ -86,51 +75,8 @@ export class OktaE2eEnvironment {
     return path;
   }
 
-  runCli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-    return new Promise((resolveRun, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        cwd: this.dir,
-        env: { PATH: process.env.PATH ?? '', ...OKTA_SECRETS, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr, logs: stdout.split('\n').flatMap(parseJsonLine) }));
-    });
-  }
-
-  async scimRequests(): Promise<ScimRequestLogEntry[]> {
-    return (await (await fetch(`${this.adminUrl}/requests`)).json()) as ScimRequestLogEntry[];
-  }
-
-  async clearScimRequests(): Promise<void> {
-    await fetch(`${this.adminUrl}/requests`, { method: 'DELETE' });
-  }
-
-  async scimUsers(): Promise<ScimResource[]> {
-    return (await (await fetch(`${this.adminUrl}/users`)).json()) as ScimResource[];
-  }
-
   async stop(): Promise<void> {
-    this.scimProcess.kill('SIGTERM');
     await this.okta.close();
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
-/** The cycle summary log line ("cycle success", "cycle failed", …). */
-export function cycleSummary(run: CliResult): Record<string, unknown> | undefined {
-  return run.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('cycle '));
-}
-
-function parseJsonLine(line: string): Record<string, unknown>[] {
-  if (!line.startsWith('{')) return [];
-  try {
-    return [JSON.parse(line) as Record<string, unknown>];
-  } catch {
-    return [];
+    this.stopScimApp();
   }
 }
