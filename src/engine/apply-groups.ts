@@ -3,12 +3,12 @@
  * Each confirmed request is recorded at once, like user operations.
  */
 import type { Logger } from '../log.js';
-import { parseTargetPath, readPath, type ScimObject, type ScimValue } from '../mapping/paths.js';
+import type { ScimObject } from '../mapping/paths.js';
 import type { ScimClient } from '../scim/client.js';
 import { ScimRequestError } from '../scim/errors.js';
-import { buildCreateGroup, buildMembersPatch, buildPatch, equalityFilter, type Compat } from '../scim/requests.js';
+import { buildCreateGroup, buildMembersPatch, buildPatch, type Compat } from '../scim/requests.js';
 import type { StateStore } from '../state/store.js';
-import { diffAttributes } from './diff.js';
+import { changesAgainstHeld, findByMatchRules, idOf } from './first-contact.js';
 import type { CreateGroup, GroupOperation, MembershipChange, MembershipPlan } from './group-plan.js';
 
 export interface GroupApplyContext {
@@ -126,23 +126,16 @@ async function createOrLinkGroup(operation: CreateGroup, context: GroupApplyCont
   }
 }
 
-async function findGroup(operation: CreateGroup, context: GroupApplyContext): Promise<ScimObject | undefined> {
-  for (const query of operation.match) {
-    const hits = await context.client.search('Groups', equalityFilter(query.attribute, query.value));
-    if (hits.length > 1) throw new Error(`${hits.length} groups in the target match ${query.attribute} eq "${query.value}"; refusing to guess which one is ${operation.label}`);
-    if (hits.length === 1) return hits[0];
-  }
-  return undefined;
+function findGroup(operation: CreateGroup, context: GroupApplyContext): Promise<ScimObject | undefined> {
+  return findByMatchRules(context.client, 'Groups', operation.match, operation.label);
 }
 
 async function linkGroup(operation: CreateGroup, existing: ScimObject, context: GroupApplyContext): Promise<Dispatched> {
   const targetId = idOf(existing);
   if (!targetId) throw new Error('a group found in the target has no "id"');
-  const held: Record<string, ScimValue | undefined> = {};
-  for (const path of Object.keys(operation.mapped.attributes)) held[path] = readPath(existing, parseTargetPath(path));
-  const changes = diffAttributes(operation.mapped.attributes, held);
+  const { changes, held } = changesAgainstHeld(existing, operation.mapped.attributes);
   let status: number | undefined;
-  if (changes.length > 0) status = (await context.client.request('PATCH', `/Groups/${encodeURIComponent(targetId)}`, buildPatch(changes, context.compat))).status;
+  if (changes.length > 0) status = (await context.client.request('PATCH', `/Groups/${encodeURIComponent(targetId)}`, buildPatch(changes, context.compat, held))).status;
   saveGroup(operation, targetId, context);
   return { result: 'groupsLinked', targetId, status };
 }
@@ -178,9 +171,4 @@ function fail(
   summary.failureStatuses.push(status ?? 0);
   context.store.recordFailure(context.job, 'group', { sourceId, operation, label, lastStatus: status ?? null, lastError: message });
   context.log.warn({ ...record, outcome: 'failed', status, error: message }, `${operation} ${label} failed`);
-}
-
-function idOf(resource: unknown): string | undefined {
-  const id = (resource as { id?: unknown } | undefined)?.id;
-  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
 }

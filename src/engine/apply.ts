@@ -4,13 +4,13 @@
  */
 import type { Logger } from '../log.js';
 import type { MappingSet } from '../mapping/map.js';
-import { parseTargetPath, readPath, type ScimObject, type ScimValue } from '../mapping/paths.js';
+import type { ScimObject, ScimValue } from '../mapping/paths.js';
 import type { ScimClient } from '../scim/client.js';
 import { ScimRequestError } from '../scim/errors.js';
-import { buildCreateUser, buildPatch, equalityFilter, type Compat } from '../scim/requests.js';
+import { buildCreateUser, buildPatch, type Compat } from '../scim/requests.js';
 import type { StateStore } from '../state/store.js';
-import { diffAttributes } from './diff.js';
 import { fingerprintOf, nextAttemptAt } from './escrow.js';
+import { changesAgainstHeld, findByMatchRules, idOf } from './first-contact.js';
 import type { CreateUser, DeleteUser, UpdateUser, UserOperation } from './plan.js';
 
 export interface ApplyContext {
@@ -106,27 +106,18 @@ async function createOrLink(operation: CreateUser, context: ApplyContext): Promi
   }
 }
 
-async function findExisting(operation: CreateUser, context: ApplyContext): Promise<ScimObject | undefined> {
-  for (const query of operation.match) {
-    const hits = await context.client.search('Users', equalityFilter(query.attribute, query.value));
-    if (hits.length > 1) {
-      throw new Error(`${hits.length} users in the target match ${query.attribute} eq "${query.value}"; refusing to guess which one is ${operation.label}`);
-    }
-    if (hits.length === 1) return hits[0];
-  }
-  return undefined;
+function findExisting(operation: CreateUser, context: ApplyContext): Promise<ScimObject | undefined> {
+  return findByMatchRules(context.client, 'Users', operation.match, operation.label);
 }
 
 /** First contact with a user that already exists: adopt it, and send only what differs from what it holds. */
 async function linkExisting(operation: CreateUser, existing: ScimObject, context: ApplyContext): Promise<Dispatched> {
   const targetId = idOf(existing);
   if (!targetId) throw new Error('a user found in the target has no "id"');
-  const held: Record<string, ScimValue | undefined> = {};
-  for (const path of Object.keys(operation.mapped.attributes)) held[path] = readPath(existing, parseTargetPath(path));
-  const changes = diffAttributes(operation.mapped.attributes, held);
+  const { changes, held } = changesAgainstHeld(existing, operation.mapped.attributes);
   let status: number | undefined;
   if (changes.length > 0) {
-    status = (await context.client.request('PATCH', `/Users/${encodeURIComponent(targetId)}`, buildPatch(changes, context.compat, definedOnly(held)))).status;
+    status = (await context.client.request('PATCH', `/Users/${encodeURIComponent(targetId)}`, buildPatch(changes, context.compat, held))).status;
   }
   saveActive(operation, targetId, operation.mapped.attributes, context);
   return { result: 'linked', targetId, status };
@@ -201,13 +192,4 @@ function heldBefore(operation: UpdateUser): Record<string, ScimValue> {
   const held: Record<string, ScimValue> = { ...operation.attributes };
   for (const change of operation.changes) if (change.old === undefined) delete held[change.path];
   return held;
-}
-
-function definedOnly(values: Record<string, ScimValue | undefined>): Record<string, ScimValue> {
-  return Object.fromEntries(Object.entries(values).filter((entry): entry is [string, ScimValue] => entry[1] !== undefined));
-}
-
-function idOf(resource: unknown): string | undefined {
-  const id = (resource as { id?: unknown } | undefined)?.id;
-  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
 }
