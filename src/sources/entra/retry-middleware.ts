@@ -36,6 +36,8 @@ export class GraphRetryMiddleware implements Middleware {
       try {
         await (this.next as Middleware).execute(context);
       } catch (error) {
+        // A credential Entra refused (wrong secret, unknown certificate) will not get better by waiting.
+        if (isCredentialError(error)) throw error;
         // Connection reset or refused: as transient as a 503.
         if (attempt >= this.policy.maxRetries) throw error;
         this.policy.stats.retries++;
@@ -59,6 +61,12 @@ export class GraphRetryMiddleware implements Middleware {
       await sleep(waitMs);
     }
   }
+}
+
+const CREDENTIAL_ERRORS = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
+
+function isCredentialError(error: unknown): boolean {
+  return error instanceof Error && CREDENTIAL_ERRORS.has(error.name);
 }
 
 function dropAuthorization(context: Context): void {
