@@ -12,6 +12,7 @@ import { graphError, HttpError, sendJson } from './http.js';
 import { MAX_PAGE_SIZE } from './odata.js';
 import { ServicePrincipals, type ServicePrincipalInput } from './service-principals.js';
 import { TokenAuthority } from './token-authority.js';
+import { closeServer, headerValue } from '../http-server.js';
 
 export interface GraphFakeOptions {
   tls: TestCertificate;
@@ -297,17 +298,4 @@ function pathSegments(path: string): string[] {
   } catch {
     throw graphError(400, 'BadRequest', 'Malformed request path.');
   }
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Keep-alive sockets from SDK agents would otherwise hold close() open.
-    server.closeAllConnections();
-  });
 }

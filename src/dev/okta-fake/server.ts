@@ -9,6 +9,7 @@ import { oktaError } from './errors.js';
 import { Faults, type FailOptions, type ForbidOptions } from './faults.js';
 import { bucketKey, RateLimiter, type RateLimitOptions, type ThrottleOptions } from './rate-limits.js';
 import { apiUser } from './representation.js';
+import { closeServer, headerValue } from '../http-server.js';
 
 export interface OktaFakeOptions {
   /** API tokens accepted as `Authorization: SSWS <token>`. */
@@ -245,17 +246,4 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Outgo
     ...headers,
   });
   res.end(text);
-}
-
-function headerValue(req: IncomingMessage, name: string): string | undefined {
-  const value = req.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.close((error) => (error ? reject(error) : resolve()));
-    // Keep-alive sockets of SDK agents would otherwise hold close() open.
-    server.closeAllConnections();
-  });
 }
