@@ -11,7 +11,9 @@ const TITLES: Record<UserOperation['kind'], string> = {
   delete: 'Delete',
 };
 
-export function formatPlan(report: CycleReport): string {
+/** @param sensitive target paths whose values are shown as "[Redact]" (passwords, Redact()) */
+export function formatPlan(report: CycleReport, sensitive: ReadonlySet<string> = new Set()): string {
+  const show = (path: string, value: ScimValue | undefined) => (sensitive.has(path) && value !== undefined ? '[Redact]' : showValue(value));
   const groups = report.counts.groupsRead === undefined ? '' : `, ${report.counts.groupsRead} groups`;
   const total = report.plan.operations.length + (report.groupPlan?.operations.length ?? 0);
   const lines: string[] = [`Job ${report.job}: ${total} operation(s) planned (read ${report.counts.read ?? 0} users, ${report.counts.inScope ?? 0} in scope${groups})`];
@@ -25,9 +27,9 @@ export function formatPlan(report: CycleReport): string {
       const reason = 'reason' in op && op.reason ? ` [${op.reason}]` : '';
       lines.push(`    ${op.label} (${op.sourceId})${reason}`);
       if (op.kind === 'create') {
-        for (const [path, value] of Object.entries({ ...op.mapped.attributes, ...op.mapped.createOnly })) lines.push(`      + ${path} = ${show(value)}`);
+        for (const [path, value] of Object.entries({ ...op.mapped.attributes, ...op.mapped.createOnly })) lines.push(`      + ${path} = ${show(path, value)}`);
       } else if (op.kind !== 'delete') {
-        for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.old)} → ${show(change.new)}`);
+        for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
       }
     }
   }
@@ -38,8 +40,8 @@ export function formatPlan(report: CycleReport): string {
     lines.push(`  ${title} (${ops.length})${ops.some((o) => held.has(o)) ? ' — held by the safety guard' : ''}`);
     for (const op of ops) {
       lines.push(`    ${op.label} (${op.sourceId})${op.kind === 'delete-group' ? ` [${op.reason}]` : ''}`);
-      if (op.kind === 'create-group') for (const [path, value] of Object.entries(op.mapped.attributes)) lines.push(`      + ${path} = ${show(value)}`);
-      if (op.kind === 'update-group') for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.old)} → ${show(change.new)}`);
+      if (op.kind === 'create-group') for (const [path, value] of Object.entries(op.mapped.attributes)) lines.push(`      + ${path} = ${show(path, value)}`);
+      if (op.kind === 'update-group') for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
     }
   }
   const memberChanges = report.membership?.changes ?? [];
@@ -63,6 +65,6 @@ export function formatPlan(report: CycleReport): string {
   return lines.join('\n');
 }
 
-function show(value: ScimValue | undefined): string {
+function showValue(value: ScimValue | undefined): string {
   return value === undefined ? '(unset)' : JSON.stringify(value);
 }

@@ -3,8 +3,8 @@
  * send against the snapshot. Pure; `provisiond preview` does the reading.
  */
 import type { PreparedJob } from '../config/load.js';
-import { mapObject, type MappingEnvironment } from '../mapping/map.js';
-import type { ScimObject } from '../mapping/paths.js';
+import { mapObject, type MappedObject, type MappingEnvironment } from '../mapping/map.js';
+import type { ScimObject, ScimValue } from '../mapping/paths.js';
 import { buildCreateUser, buildPatch, type Compat, type PatchRequest } from '../scim/requests.js';
 import type { SourceUser } from '../sources/source.js';
 import type { Link } from '../state/store.js';
@@ -24,13 +24,24 @@ export interface UserPreview {
 export function previewUser(user: SourceUser, status: UserStatus, job: PreparedJob, link: Link | undefined, env: MappingEnvironment): UserPreview {
   const mapped = mapObject(user, status !== 'active', job.users, env);
   if (!mapped.ok) return { status, error: mapped.error };
-  const create = buildCreateUser(mapped.value, job.users);
+  const sensitive = job.users.sensitivePaths;
+  const create = buildCreateUser(redactValues(mapped.value, sensitive), job.users);
   if (!link || link.state === 'deleted') return { status, create };
-  const changes = diffAttributes(mapped.value.attributes, link.attributes);
+  const changes = diffAttributes(mapped.value.attributes, link.attributes).map((c) => (sensitive.has(c.path) ? { ...c, old: c.old === undefined ? undefined : REDACTED, new: REDACTED } : c));
   return {
     status,
     create,
     linkedTo: link.targetId,
     update: changes.length > 0 ? buildPatch(changes, job.config.target.compat as Compat, link.attributes) : undefined,
   };
+}
+
+const REDACTED = '[Redact]';
+
+/** A preview is for eyes: passwords and Redact() values show as Entra shows them in its logs. */
+function redactValues(mapped: MappedObject, sensitive: ReadonlySet<string>): MappedObject {
+  if (sensitive.size === 0) return mapped;
+  const redact = (values: Readonly<Record<string, ScimValue>>) =>
+    Object.fromEntries(Object.entries(values).map(([path, value]) => [path, sensitive.has(path) ? REDACTED : value]));
+  return { attributes: redact(mapped.attributes), createOnly: redact(mapped.createOnly) };
 }

@@ -26,6 +26,8 @@ export interface CompiledMapping {
   readonly type: ScimType;
   readonly fallback?: ScimValue;
   readonly evaluate: Evaluator;
+  /** A password, or an expression wrapped in Redact(): sent, but never shown by plan or preview. */
+  readonly sensitive: boolean;
 }
 
 export interface MappingSet {
@@ -38,6 +40,8 @@ export interface MappingSet {
   readonly mapsActive: boolean;
   /** Users without an `active` mapping get `active = not IsSoftDeleted`; groups have no `active`. */
   readonly derivesActive: boolean;
+  /** Target paths whose values plan and preview print as "[Redact]". */
+  readonly sensitivePaths: ReadonlySet<string>;
 }
 
 /** A mapping that cannot be compiled; `field` is the key within the mapping that is wrong. */
@@ -82,6 +86,7 @@ export function compileMappings(
       type: config.type ?? defaultTypeOf(target),
       fallback: config.default,
       evaluate,
+      sensitive: isSensitive(config, target),
     };
   });
 
@@ -101,7 +106,14 @@ export function compileMappings(
     sourceAttributes: [...sourceAttributes.values()].filter((n) => n.toLowerCase() !== 'issoftdeleted'),
     mapsActive,
     derivesActive: !mapsActive && (options.resource ?? 'user') === 'user',
+    sensitivePaths: new Set(mappings.filter((m) => m.sensitive).map((m) => m.target.text)),
   };
+}
+
+/** Entra shows Redact()'s value as "[Redact]" in its provisioning logs; a password is never worth showing. */
+function isSensitive(config: MappingConfig, target: TargetPath): boolean {
+  if (!target.schema && target.attribute.toLowerCase() === 'password') return true;
+  return config.expression !== undefined && /^\s*Redact\s*\(/.test(config.expression);
 }
 
 function compileEvaluator(config: MappingConfig, index: number, uses: (attribute: string) => void): Evaluator {

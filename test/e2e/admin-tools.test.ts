@@ -24,6 +24,8 @@ beforeAll(async () => {
         { target: 'name.familyName', source: 'surname' },
         { target: `${FLIP_LOCATION}:value`, source: 'city' },
         { target: `${FLIP_CUSTOM}:attributes[technicalName eq "custom_team"].value`, source: 'department' },
+        { target: 'password', expression: 'RandomString(16, 2, 2, 2, 2)', apply: 'on-create' },
+        { target: 'nickName', expression: 'Redact(ToLower([givenName]))' },
       ],
       customJson: `${FLIP_JSON}:value`,
     },
@@ -55,6 +57,9 @@ describe('admin tools', () => {
     expect(run.stdout).toContain('POST /Users');
     expect(run.stdout).toContain('"value": "{\\"attributes\\":[{\\"technicalName\\":\\"custom_team\\",\\"value\\":\\"Engineering \\\\\\"Core\\\\\\"\\"}]}"');
     expect(run.stdout).toContain('not linked yet');
+    // Passwords and Redact() values are sent, but never shown.
+    expect(run.stdout).toContain('"password": "[Redact]"');
+    expect(run.stdout).toContain('"nickName": "[Redact]"');
     expect(await env.scimRequests()).toEqual([]);
   });
 
@@ -64,6 +69,8 @@ describe('admin tools', () => {
     expect(run.stdout).toContain('Job app: 1 operation(s) planned (read 1 users, 1 in scope)');
     expect(run.stdout).toContain('Create (1)');
     expect(run.stdout).toContain(`+ ${FLIP_LOCATION}:value = "Zürich"`);
+    expect(run.stdout).toContain('+ password = [Redact]');
+    expect(run.stdout).toContain('+ nickName = [Redact]');
     expect((await env.scimRequests()).filter((r) => r.method !== 'GET')).toEqual([]);
   });
 
@@ -75,6 +82,8 @@ describe('admin tools', () => {
     expect(body[FLIP_JSON]).toEqual({ value: '{"attributes":[{"technicalName":"custom_team","value":"Engineering \\"Core\\""}]}' });
     expect(body).not.toHaveProperty(FLIP_CUSTOM);
     expect(body[FLIP_LOCATION]).toEqual({ value: 'Zürich' });
+    expect(body.password).toMatch(/^\S{16}$/);
+    expect(body.nickName).toBe('ada');
 
     await env.clearScimRequests();
     env.graph.patchUser(adaId, { department: 'Research' });

@@ -16,7 +16,8 @@ export function registerPlan(program: Command): void {
       // Logs go to stderr so the plan on stdout can be piped or diffed.
       const log = createLogger(loaded.config.log.level === 'info' ? 'warn' : loaded.config.log.level, process.stderr);
       const reports = await runJobs(loaded, { jobName: options.job ?? globals.job, dryRun: true, allowDeletes: false }, log);
-      process.stdout.write(`${reports.map(formatPlan).join('\n\n')}\n`);
+      const sensitiveOf = (job: string) => loaded.jobs.find((j) => j.config.name === job)?.users.sensitivePaths;
+      process.stdout.write(`${reports.map((report) => formatPlan(report, sensitiveOf(report.job))).join('\n\n')}\n`);
       process.exitCode = reports.some((r) => r.outcome === 'failed') ? EXIT.failed : EXIT.ok;
     });
 }
