@@ -44,10 +44,13 @@ export const OPERATION_OUTCOMES = [
 ] as const;
 
 const PLANNED_PREFIX = 'planned.';
+const BY_KIND_PREFIX = 'op.';
 
 export interface OperationTally {
   readonly outcomes: ReadonlyMap<string, number>;
   readonly planned: ReadonlyMap<string, number>;
+  /** Sent operations by kind and outcome, from the cycle's `op.<kind>.<outcome>` counts. */
+  readonly byKind: readonly { readonly kind: string; readonly outcome: string; readonly count: number }[];
 }
 
 export function tallyOperations(counts: Readonly<Record<string, number>>): OperationTally {
@@ -60,7 +63,13 @@ export function tallyOperations(counts: Readonly<Record<string, number>>): Opera
   for (const [key, count] of Object.entries(counts)) {
     if (key.startsWith(PLANNED_PREFIX) && count > 0) planned.set(key.slice(PLANNED_PREFIX.length), count);
   }
-  return { outcomes, planned };
+  const byKind = Object.entries(counts).flatMap(([key, count]) => {
+    if (!key.startsWith(BY_KIND_PREFIX) || count <= 0) return [];
+    const rest = key.slice(BY_KIND_PREFIX.length);
+    const dot = rest.lastIndexOf('.');
+    return dot > 0 ? [{ kind: rest.slice(0, dot), outcome: rest.slice(dot + 1), count }] : [];
+  });
+  return { outcomes, planned, byKind };
 }
 
 /** Outcomes of runs that got as far as the guard (a quarantined run stops before it). */
@@ -71,6 +80,7 @@ export class DaemonMetrics {
   private readonly cycles: Counter<'job' | 'outcome'>;
   private readonly operations: Counter<'job' | 'outcome'>;
   private readonly planned: Counter<'job' | 'kind'>;
+  private readonly operationsByKind: Counter<'job' | 'kind' | 'outcome'>;
   private readonly duration: Histogram<'job'>;
   private readonly sourceRequests: Counter<'job'>;
   private readonly sourceThrottled: Counter<'job'>;
@@ -84,6 +94,12 @@ export class DaemonMetrics {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
     this.cycles = new Counter({ name: 'provisiond_cycles_total', help: 'Cycles run by this daemon, by job and outcome', labelNames: ['job', 'outcome'], registers });
+    this.operationsByKind = new Counter({
+      name: 'provisiond_operations_by_kind_total',
+      help: 'Operations sent to the target by job, kind (create, update, enable, disable, delete, create-group, add-members, …) and outcome',
+      labelNames: ['job', 'kind', 'outcome'],
+      registers,
+    });
     this.operations = new Counter({
       name: 'provisiond_operations_total',
       help: `Operations by job and outcome (${OPERATION_OUTCOMES.join(', ')})`,
@@ -218,6 +234,7 @@ export class DaemonMetrics {
     const tally = tallyOperations(counts);
     for (const [outcome, count] of tally.outcomes) this.operations.inc({ job, outcome }, count);
     for (const [kind, count] of tally.planned) this.planned.inc({ job, kind }, count);
+    for (const { kind, outcome, count } of tally.byKind) this.operationsByKind.inc({ job, kind, outcome }, count);
     this.sourceRequests.inc({ job }, counts.sourceRequests ?? 0);
     this.sourceThrottled.inc({ job }, (counts.sourceThrottledMs ?? 0) / 1000);
     this.targetRequests.inc({ job }, counts.targetRequests ?? 0);

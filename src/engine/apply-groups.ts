@@ -8,6 +8,7 @@ import type { ScimClient } from '../scim/client.js';
 import { ScimRequestError } from '../scim/errors.js';
 import { buildCreateGroup, buildMembersPatch, buildPatch, type Compat } from '../scim/requests.js';
 import type { StateStore } from '../state/store.js';
+import { countByKind } from './apply.js';
 import { changesAgainstHeld, findByMatchRules, idOf } from './first-contact.js';
 import type { CreateGroup, GroupOperation, MembershipChange, MembershipPlan } from './group-plan.js';
 
@@ -25,12 +26,15 @@ export type MembershipResult = 'membersAdded' | 'membersRemoved' | 'membershipFa
 export interface GroupApplySummary {
   readonly counts: Record<GroupResult | MembershipResult, number>;
   readonly failureStatuses: number[];
+  /** Requests by kind and result, as cycle counts `op.<kind>.<result>`. */
+  readonly byKind: Record<string, number>;
 }
 
 export function emptyGroupSummary(): GroupApplySummary {
   return {
     counts: { groupsCreated: 0, groupsLinked: 0, groupsUpdated: 0, groupsDeleted: 0, groupsFailed: 0, membersAdded: 0, membersRemoved: 0, membershipFailed: 0 },
     failureStatuses: [],
+    byKind: {},
   };
 }
 
@@ -41,8 +45,10 @@ export async function applyGroupOperations(operations: readonly GroupOperation[]
       try {
         const { result, targetId, status } = await dispatch(operation, context);
         summary.counts[result]++;
+        countByKind(summary.byKind, operation.kind, 'succeeded');
         context.log.info({ ...record, targetId, outcome: result, status }, `${operation.kind} ${operation.label}: ${result}`);
       } catch (error) {
+        countByKind(summary.byKind, operation.kind, 'failed');
         fail(error, operation.sourceId, operation.kind, operation.label, record, context, summary, 'groupsFailed');
       }
     }),
@@ -65,9 +71,11 @@ async function applyMembershipChange(change: MembershipChange, context: GroupApp
     );
     context.store.recordGroupMembers(context.job, change.groupSourceId, change.members.map((m) => m.sourceId), direction === 'add' ? 'added' : 'removed');
     summary.counts[direction === 'add' ? 'membersAdded' : 'membersRemoved'] += change.members.length;
+    countByKind(summary.byKind, change.kind, 'succeeded');
     context.log.info({ ...record, targetId: change.groupTargetId, outcome: direction === 'add' ? 'added' : 'removed', status: response.status }, `${change.kind} ${change.groupLabel}`);
   } catch (error) {
     if (error instanceof ScimRequestError && error.status === 404) markGroupGone(context, change.groupSourceId, change.groupTargetId, change.groupLabel);
+    countByKind(summary.byKind, change.kind, 'failed');
     fail(error, change.groupSourceId, change.kind, change.groupLabel, record, context, summary, 'membershipFailed');
   }
 }

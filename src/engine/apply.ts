@@ -28,20 +28,29 @@ export interface ApplySummary {
   readonly counts: Record<OperationResult, number>;
   /** HTTP status of each failed operation (0 = no response): what quarantine judges the target by. */
   readonly failureStatuses: number[];
+  /** Results by operation kind, as cycle counts `op.<kind>.<result>` (for metrics by kind and outcome). */
+  readonly byKind: Record<string, number>;
 }
 
 /** Sends the operations concurrently (bounded by the client); the cycle decides their order in phases. */
 export async function applyUserOperations(operations: readonly UserOperation[], context: ApplyContext): Promise<ApplySummary> {
   const counts: Record<OperationResult, number> = { created: 0, recreated: 0, linked: 0, updated: 0, enabled: 0, disabled: 0, deleted: 0, failed: 0 };
   const failureStatuses: number[] = [];
+  const byKind: Record<string, number> = {};
   await Promise.all(
     operations.map(async (operation) => {
       const result = await applyOne(operation, context);
       counts[result.result]++;
+      countByKind(byKind, operation.kind, result.result);
       if (result.result === 'failed') failureStatuses.push(result.status ?? 0);
     }),
   );
-  return { counts, failureStatuses };
+  return { counts, failureStatuses, byKind };
+}
+
+export function countByKind(byKind: Record<string, number>, kind: string, result: string): void {
+  const key = `op.${kind}.${result}`;
+  byKind[key] = (byKind[key] ?? 0) + 1;
 }
 
 async function applyOne(operation: UserOperation, context: ApplyContext): Promise<{ result: OperationResult; status?: number }> {

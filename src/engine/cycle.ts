@@ -202,7 +202,7 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   }
   mergeApplied(applied, await applyUserOperations(escrow.due.filter(isDeprovisioning), userContext));
   await applyGroupOperations(allowedGroups.filter((op) => op.kind === 'delete-group'), groupContext, groupSummary);
-  Object.assign(counts, applied.counts, groupRead ? groupSummary.counts : {}, {
+  Object.assign(counts, applied.counts, applied.byKind, groupRead ? { ...groupSummary.counts, ...groupSummary.byKind } : {}, {
     targetRequests: deps.client.stats.requests,
     targetRetries: deps.client.stats.retries,
     targetThrottledMs: deps.client.stats.throttledMs,
@@ -247,6 +247,7 @@ function isUserOperation(op: UserOperation | GroupOperation): op is UserOperatio
 
 function mergeApplied(into: ApplySummary, more: ApplySummary): void {
   for (const key of Object.keys(more.counts) as OperationResult[]) into.counts[key] += more.counts[key];
+  for (const [key, count] of Object.entries(more.byKind)) into.byKind[key] = (into.byKind[key] ?? 0) + count;
   into.failureStatuses.push(...more.failureStatuses);
 }
 

@@ -8,9 +8,28 @@ afterEach(() => dirs.cleanup());
 
 describe('tallyOperations', () => {
   it('reads outcomes and planned kinds from a cycle’s counts, and nothing else', () => {
-    const tally = tallyOperations({ read: 10, inScope: 9, 'planned.create': 3, 'planned.update': 1, created: 2, linked: 1, updated: 0, failed: 1, held: 4, sourceRequests: 3 });
+    const tally = tallyOperations({
+      read: 10,
+      inScope: 9,
+      'planned.create': 3,
+      'planned.update': 1,
+      created: 2,
+      linked: 1,
+      updated: 0,
+      failed: 1,
+      held: 4,
+      sourceRequests: 3,
+      'op.create.created': 2,
+      'op.create.failed': 1,
+      'op.add-members.succeeded': 2,
+    });
     expect(Object.fromEntries(tally.outcomes)).toEqual({ created: 2, linked: 1, failed: 1, held: 4 });
     expect(Object.fromEntries(tally.planned)).toEqual({ create: 3, update: 1 });
+    expect(tally.byKind).toEqual([
+      { kind: 'create', outcome: 'created', count: 2 },
+      { kind: 'create', outcome: 'failed', count: 1 },
+      { kind: 'add-members', outcome: 'succeeded', count: 2 },
+    ]);
   });
 });
 
@@ -23,7 +42,9 @@ describe('DaemonMetrics', () => {
     const run = store.startRun('app', 'full');
     store.finishRun(run, 'success', { held: 2 });
     const metrics = new DaemonMetrics({ store, jobs: () => ['app'], nextRun: () => new Date(1_800_000_000_000), running: () => true });
-    metrics.observeCycle(fakeReport('app', 'success', { 'planned.create': 3, created: 2, failed: 1, sourceRequests: 4, sourceThrottledMs: 1500, targetRequests: 6, targetThrottledMs: 250 }, 2_000));
+    metrics.observeCycle(
+      fakeReport('app', 'success', { 'planned.create': 3, created: 2, failed: 1, 'op.create.created': 2, 'op.create.failed': 1, sourceRequests: 4, sourceThrottledMs: 1500, targetRequests: 6, targetThrottledMs: 250 }, 2_000),
+    );
     metrics.observeCycle(fakeReport('app', 'failed', { 'planned.update': 1, updated: 1 }, 500));
     metrics.observeCrash('app', 100);
     metrics.observeReload('refused');
@@ -38,6 +59,8 @@ describe('DaemonMetrics', () => {
     expect(value('provisiond_operations_total', { job: 'app', outcome: 'failed' })).toBe(1);
     expect(value('provisiond_operations_total', { job: 'app', outcome: 'updated' })).toBe(1);
     expect(value('provisiond_operations_planned_total', { job: 'app', kind: 'create' })).toBe(3);
+    expect(value('provisiond_operations_by_kind_total', { job: 'app', kind: 'create', outcome: 'created' })).toBe(2);
+    expect(value('provisiond_operations_by_kind_total', { job: 'app', kind: 'create', outcome: 'failed' })).toBe(1);
     expect(value('provisiond_cycle_duration_seconds_count', { job: 'app' })).toBe(3);
     expect(value('provisiond_cycle_duration_seconds_sum', { job: 'app' })).toBeCloseTo(2.6);
     expect(value('provisiond_source_requests_total', { job: 'app' })).toBe(4);
