@@ -79,6 +79,8 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     const empty = { operations: [], skipped: [] };
     return { job: name, runId, outcome: 'quarantined', message, plan: empty, guard: { verdict: 'pass', allowed: [], held: [] }, counts: {}, durationMs: 0 };
   }
+  // One source serves every job that names it: this cycle's cost is the difference.
+  const sourceStatsBefore = deps.source.stats();
   const choice = chooseUserRead(job, deps.source, store, { full: options.full ?? false, fullSyncEvery: deps.fullSyncEvery ?? 24 * 3_600_000, now: new Date() });
   const runId = options.dryRun ? undefined : store.startRun(name, choice.mode);
   const cycleLog = log.child({ job: name, ...(runId === undefined ? { dryRun: true } : { runId }) });
@@ -87,9 +89,10 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
   const groupsConfig = job.config.groups;
   const groupRead = groupsConfig === false ? undefined : await readObservedGroups(job, groupsConfig, deps.source, deps.env);
   if (groupRead?.error) cycleLog.error({ source: deps.source.name, error: groupRead.error }, 'group read failed');
-  // The named scope groups were just read with their members; reading them again for the user scope would double the cost.
+  // The named scope groups were just read with their members; reading them again for the user scope
+  // would double the cost. (With scope.app the group read also holds the app's groups, whose members
+  // are not all in scope, so the user scope resolves its own.)
   const scopeMembers =
-    // With scope.app, the group read also holds the app's groups, whose members are not all in scope.
     groupsConfig !== false && groupsConfig.from === 'scope' && groupRead?.complete && (job.config.scope.groups?.length ?? 0) > 0 && job.config.scope.app === undefined
       ? new Set(groupRead.groups.flatMap((g) => g.memberIds))
       : undefined;
@@ -152,8 +155,8 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     skipped: plan.skipped.length + groupPlan.skipped.length,
     held: guard.held.length,
     ...(groupRead ? { groupsRead: groupRead.groups.length } : {}),
-    sourceRequests: deps.source.stats().requests,
-    sourceThrottledMs: deps.source.stats().throttledMs,
+    sourceRequests: deps.source.stats().requests - sourceStatsBefore.requests,
+    sourceThrottledMs: deps.source.stats().throttledMs - sourceStatsBefore.throttledMs,
   };
   for (const op of [...plan.operations, ...groupPlan.operations]) counts[`planned.${op.kind}`] = (counts[`planned.${op.kind}`] ?? 0) + 1;
   const readError = [groupRead?.error, read.error].filter(Boolean).join('; ') || undefined;
