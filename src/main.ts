@@ -16,7 +16,7 @@ import { UsageError } from './cli/runner.js';
 
 const program = new Command()
   .name('provisiond')
-  .description('Provision users from Microsoft Entra ID to SCIM 2.0 apps. Without a command, runs as a daemon.')
+  .description('Provision users, groups and memberships from Microsoft Entra ID or Okta to SCIM 2.0 apps. Without a command, runs as a daemon.')
   .addOption(new Option('-c, --config <path>', 'config file').env('PROVISIOND_CONFIG').default('config/provisiond.yaml'))
   .option('--sync-now', 'run one cycle of every job (or --job) now, then exit: 0 on success, non-zero otherwise; beside a running daemon, the daemon runs it')
   .option('--job <name>', 'limit --sync-now or plan to one job')
