@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startGraphFake, type GraphFake } from '../../../src/dev/graph-fake.js';
 import { writeTestCertificate } from '../../../src/dev/tls.js';
-import { EntraHost, SECRET } from './entra-host.js';
+import { EntraHost, SECRET, graphPathsOf } from './entra-host.js';
 
 const APP_ID = '4c3b2a10-5e6f-4a1b-9c8d-7e6f5a4b3c2d';
 let dir: string;
@@ -37,7 +37,7 @@ afterAll(async () => {
 
 beforeEach(() => fake.resetLog());
 
-const graphPaths = () => fake.requests.filter((r) => r.path.startsWith('/v1.0/')).map((r) => decodeURIComponent(r.path.slice('/v1.0'.length)));
+const graphPaths = () => graphPathsOf(fake);
 
 describe('EntraSource.resolveAppAssignments', () => {
   it('takes the service principal’s object id: direct assignees plus the user members of assigned groups, nested included', async () => {

@@ -9,7 +9,7 @@ import { writeTestCertificate } from '../../../src/dev/tls.js';
 import { toUserChanges } from '../../../src/sources/entra/change-feed.js';
 import { EntraSource } from '../../../src/sources/entra/entra-source.js';
 import { CursorExpiredError, isIncremental, type UserChanges } from '../../../src/sources/source.js';
-import { EntraHost, SECRET } from './entra-host.js';
+import { EntraHost, SECRET, graphPathsOf } from './entra-host.js';
 
 const ATTRIBUTES = ['displayName', 'mail', 'department', 'extensionAttribute3'];
 let dir: string;
@@ -36,7 +36,7 @@ afterAll(async () => {
 
 beforeEach(() => fake.resetLog());
 
-const graphPaths = () => fake.requests.filter((r) => r.path.startsWith('/v1.0/')).map((r) => decodeURIComponent(r.path.slice('/v1.0'.length)));
+const graphPaths = () => graphPathsOf(fake);
 
 function merged(pages: readonly UserChanges[]) {
   return {

@@ -91,3 +91,8 @@ export class EntraHost {
     await exited;
   }
 }
+
+/** The Graph paths (after /v1.0, decoded) the fake received, to assert what a read asked for. */
+export function graphPathsOf(fake: { readonly requests: readonly { readonly path: string }[] }): string[] {
+  return fake.requests.filter((r) => r.path.startsWith('/v1.0/')).map((r) => decodeURIComponent(r.path.slice('/v1.0'.length)));
+}
