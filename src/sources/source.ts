@@ -40,14 +40,31 @@ export interface ReadStats {
 
 export type GroupSelection = { readonly refs: readonly string[] } | 'all';
 
+/**
+ * An object the IdP returned that cannot be believed (no string id, not an object, attributes of
+ * the wrong shape). It is a per-object error: reported, never provisioned, and never read as the
+ * absence of a user, so it cannot turn into a deprovisioning.
+ */
+export interface RejectedObject {
+  /** The object's id when it has a usable one. */
+  readonly id?: string;
+  /** What names it for a person: a sign-in name or display name, else its place in the read (`users page 3, item 17`). */
+  readonly label: string;
+  readonly error: string;
+}
+
 export interface GroupQuery {
   /** Source attributes the group mappings and match rules read. */
   readonly attributes: readonly string[];
+  /** Adapters report each object they refuse to believe here and leave it out of the pages. */
+  readonly onRejected?: (rejected: RejectedObject) => void;
 }
 
 export interface UserQuery {
   /** Source attribute names the job's mappings and scope need; adapters add the ones they need themselves. */
   readonly attributes: readonly string[];
+  /** Adapters report each object they refuse to believe here and leave it out of the pages. */
+  readonly onRejected?: (rejected: RejectedObject) => void;
 }
 
 export interface Source {
