@@ -57,9 +57,14 @@ export async function runJobs(loaded: LoadedConfig, options: RunOptions, log: Lo
         maxRetries: target.maxRetries,
         onRetry: (e) => jobLog.warn({ method: e.method, path: e.path, status: e.status, waitMs: e.waitMs, attempt: e.attempt }, 'retrying SCIM request'),
       });
-      reports.push(
-        await runCycle({ job, source, store: ownStore, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options),
-      );
+      try {
+        reports.push(
+          await runCycle({ job, source, store: ownStore, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options),
+        );
+      } finally {
+        // The client owns a keep-alive connection pool; a daemon runs a cycle every few minutes.
+        await client.close();
+      }
     }
   } finally {
     if (!store) ownStore.close();
