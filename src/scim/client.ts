@@ -58,6 +58,7 @@ export class ScimClient {
   private readonly random: () => number;
   private readonly maxResponseBytes: number;
   private haltedBy: ScimAuthError | undefined;
+  private closing: Promise<void> | undefined;
   readonly stats: ScimClientStats = { requests: 0, retries: 0, throttledMs: 0, writes: 0 };
 
   constructor(private readonly options: ScimClientOptions) {
@@ -139,14 +140,18 @@ export class ScimClient {
     return { pages, resources };
   }
 
-  /** Closes the connection pool; requests still in flight finish first. */
-  async close(): Promise<void> {
-    await this.agent.close();
+  /** Closes the connection pool; requests in flight finish first, queued and later ones fail unsent. */
+  close(): Promise<void> {
+    // Idempotent: a caller's finally and a shutdown path may both close.
+    this.closing ??= this.agent.close();
+    return this.closing;
   }
 
   private async send(method: string, path: string, body: unknown): Promise<ScimResponse> {
     // Checked again here: a request queued behind the refused one must not reach the network.
     if (this.haltedBy) throw this.notSent(method, path, this.haltedBy);
+    // A closed pool answers every attempt with an error; retrying it would only wait out the backoff.
+    if (this.closing) throw new ScimRequestError(method, path, 0, undefined, 'not sent: the SCIM client is closed');
     const built: unknown = typeof body === 'function' ? (body as () => unknown)() : body;
     // Serialised once: retries resend the same bytes.
     const payload = built === undefined ? undefined : JSON.stringify(built);

@@ -174,6 +174,24 @@ describe('ScimClient transport', () => {
   });
 });
 
+describe('ScimClient.close', () => {
+  it('lets the request in flight finish and fails queued ones at once, unsent', async () => {
+    const release = deferred();
+    const server = await app((req, res) => void release.promise.then(() => sendJson(res, 200, { id: req.url })));
+    const c = client(server.url, { concurrency: 1 });
+    const inFlight = c.request('GET', '/Users/1');
+    const queued = c.request('GET', '/Users/2').catch((e: unknown) => e);
+    await server.arrived(1);
+    const closing = c.close();
+    release.resolve();
+    await expect(inFlight).resolves.toEqual({ status: 200, body: { id: '/scim/v2/Users/1' } });
+    expect(await queued).toMatchObject({ name: 'ScimRequestError', status: 0, detail: 'not sent: the SCIM client is closed' });
+    await closing;
+    expect(server.received).toHaveLength(1);
+    expect(waits).toEqual([]);
+  });
+});
+
 describe('ScimClient request bodies', () => {
   it('builds a thunk body only when the request leaves the queue, once across retries', async () => {
     const first = deferred();
