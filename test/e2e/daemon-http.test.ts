@@ -118,26 +118,37 @@ describe('--sync-now beside the daemon', () => {
     const noToken = variantOf(config, 'no-token.yaml', { server: { port: 0 } });
     await env.clearScimFaults();
     env.graph.patchUser(ids.ken!, { jobTitle: 'Hacker' });
-    await env.injectScimFault({ delayMs: 2_000, count: 1, method: 'PATCH' });
-    // Start a slow daemon cycle, then the one-shot while it runs.
-    const from = daemon.logs.length;
-    const daemonRun = fetch(`${url}/sync`, { method: 'POST', headers: { authorization: `Bearer ${SYNC_TOKEN}` } });
-    await daemon.waitForLog((l) => l.msg === 'cycle starting' && l.trigger === 'requested', 10_000, from);
-    const oneShot = await env.runCli(['--sync-now', '--config', noToken]);
-    expect(oneShot.code, oneShot.stdout + oneShot.stderr).toBe(0);
-    expect((await daemonRun).status).toBe(200);
-    expect(oneShot.logs.map((l) => l.msg)).toEqual(
-      expect.arrayContaining([
-        'a daemon serves this state database, but server.token is not set to hand it the cycle; running it here, between its cycles',
-        'waiting for the cycle another process is running of this job to end',
-      ]),
-    );
-    const oneShotRunId = oneShot.logs.find((l) => l.msg === 'cycle success')!.runId as number;
-    const store = StateStore.open(join(env.dir, 'state.db'));
-    const runs = store.recentRuns('app', 2);
-    store.close();
-    const [own, daemons] = runs;
-    expect(own!.id).toBe(oneShotRunId);
-    expect(Date.parse(own!.startedAt)).toBeGreaterThanOrEqual(Date.parse(daemons!.finishedAt!));
+    // The daemon's cycle stays mid-read until the one-shot has said it waits for it.
+    const release = env.graph.holdGraphRequests();
+    let daemonRun: Promise<Response> | undefined;
+    try {
+      const from = daemon.logs.length;
+      daemonRun = fetch(`${url}/sync`, { method: 'POST', headers: { authorization: `Bearer ${SYNC_TOKEN}` } });
+      await daemon.waitForLog((l) => l.msg === 'cycle starting' && l.trigger === 'requested', from);
+      const oneShot = env.startCli(['--sync-now', '--config', noToken]);
+      await oneShot.waitForLog((l) => l.msg === 'waiting for the cycle another process is running of this job to end');
+      release();
+      const run = await oneShot.result;
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect((await daemonRun).status).toBe(200);
+      expect(run.logs.map((l) => l.msg)).toEqual(
+        expect.arrayContaining(['a daemon serves this state database, but server.token is not set to hand it the cycle; running it here, between its cycles']),
+      );
+      const oneShotRunId = run.logs.find((l) => l.msg === 'cycle success')!.runId as number;
+      const store = StateStore.open(join(env.dir, 'state.db'));
+      const runs = store.recentRuns('app', 2);
+      store.close();
+      const [own, daemons] = runs;
+      expect(own!.id).toBe(oneShotRunId);
+      expect(daemons).toMatchObject({ outcome: 'success' });
+      expect(Date.parse(own!.startedAt)).toBeGreaterThanOrEqual(Date.parse(daemons!.finishedAt!));
+      // The daemon's cycle sent the change; the one-shot after it found it done.
+      const kenUpdated = (l: Record<string, unknown>) => l.op === 'update' && l.user === 'ken@contoso.example' && l.outcome === 'updated';
+      expect(daemon.logs.slice(from).filter(kenUpdated)).toHaveLength(1);
+      expect(run.logs.filter((l) => l.op === 'update' && l.user === 'ken@contoso.example')).toEqual([]);
+    } finally {
+      release();
+      await daemonRun?.catch(() => undefined);
+    }
   });
 });
