@@ -133,6 +133,26 @@ describe('CycleCoordinator', () => {
     store.close();
   });
 
+  it('answers a request for every job even when one job’s cycle cannot start, and runs the others', async () => {
+    const { coordinator, calls, store, records } = setup(['a', 'b']);
+    const acquire = store.acquireLease.bind(store);
+    vi.spyOn(store, 'acquireLease').mockImplementation((lease, stale) => {
+      if (lease.name === jobLeaseName('a')) throw new Error('database disk image is malformed');
+      return acquire(lease, stale);
+    });
+    const answer = coordinator.request({ allowDeletes: false, full: false });
+    await waitFor(() => calls.length === 1, 'job b to start');
+    expect(calls[0]!.job).toBe('b');
+    calls[0]!.finish();
+    expect(await answer).toEqual([
+      { job: 'a', outcome: 'failed', message: 'cycle could not run: database disk image is malformed', counts: {}, durationMs: 0 },
+      expect.objectContaining({ job: 'b', outcome: 'success' }),
+    ]);
+    expect(records.find((r) => r.msg === 'requested cycle could not run')).toMatchObject({ level: 'error', job: 'a' });
+    vi.restoreAllMocks();
+    store.close();
+  });
+
   it('drains: no new cycles, queued requests refused, and it says whether the running ones finished in time', async () => {
     const { coordinator, calls, store } = setup();
     coordinator.scheduled('app');
