@@ -41,3 +41,13 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
     destination ?? pinoDestination({ dest: 1, sync: true }),
   );
 }
+
+/**
+ * The level of a cycle summary line, so that an alert on level catches every cycle that did not
+ * do its work: a failure or quarantine is an error, a held-back or partial cycle a warning.
+ */
+export function cycleOutcomeLevel(outcome: string): 'info' | 'warn' | 'error' {
+  if (outcome === 'failed' || outcome === 'quarantined') return 'error';
+  if (outcome === 'guarded' || outcome === 'partial') return 'warn';
+  return 'info';
+}

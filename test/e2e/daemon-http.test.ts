@@ -61,8 +61,16 @@ describe('the daemon’s endpoints', () => {
     expect(value('provisiond_target_requests_total', { job: 'app' })).toBe(counts.targetRequests);
     expect(value('provisiond_linked_objects', { job: 'app', kind: 'user', state: 'active' })).toBe(3);
     expect(value('provisiond_pending_operations', { job: 'app' })).toBe(0);
-    expect(value('provisiond_last_success_timestamp_seconds', { job: 'app' })).toBeGreaterThan(Date.now() / 1000 - 60);
-    expect(value('provisiond_next_run_timestamp_seconds', { job: 'app' })).toBeGreaterThan(Date.now() / 1000 + 3_000);
+    // The times are the recorded ones, not "recent": a slow machine does not make them wrong.
+    const store = StateStore.open(join(env.dir, 'state.db'));
+    const lastSuccess = store.latestRun('app', ['success'])!;
+    store.close();
+    expect(value('provisiond_last_success_timestamp_seconds', { job: 'app' })).toBe(Date.parse(lastSuccess.finishedAt!) / 1000);
+    const next = Date.parse(daemon.logs.find((l) => l.msg === 'next cycle scheduled')!.nextRunAt as string);
+    expect(value('provisiond_next_run_timestamp_seconds', { job: 'app' })).toBe(next / 1000);
+    // Every 1h: an hour (or more, to the next whole minute) after the schedule began, which was after it listened.
+    const listening = Date.parse(daemon.logs.find((l) => String(l.msg).startsWith('listening'))!.time as string);
+    expect(next).toBeGreaterThanOrEqual(listening + 3_600_000);
   });
 
   it('answers POST /sync without the token, or with a wrong one, with 401 and runs nothing', async () => {
@@ -110,8 +118,9 @@ describe('--sync-now beside the daemon', () => {
     const run = await env.runCli(['--sync-now', '--config', config], { SYNC_TOKEN });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const mine = run.logs.find((l) => l.msg === 'cycle failed')!;
-    expect(mine).toMatchObject({ job: 'app', outcome: 'failed' });
-    expect(daemon.cycles().at(-1)).toMatchObject({ msg: 'cycle failed', runId: mine.runId });
+    // At error level on both sides, so an alert on level sees it.
+    expect(mine).toMatchObject({ job: 'app', outcome: 'failed', level: 'error' });
+    expect(daemon.cycles().at(-1)).toMatchObject({ msg: 'cycle failed', runId: mine.runId, level: 'error' });
   });
 
   it('without the token, waits for the daemon’s cycle to end, then runs its own: never two at once', async () => {
