@@ -19,7 +19,7 @@ export const SYNC_TOKEN = 'e2e-sync-token-4f9a1c2d7b';
  * How long a wait may take before it counts as a hang. Not a speed requirement: on a loaded
  * machine a wait takes what it takes, and this only turns "never" into a failure with context.
  */
-export const HANG_TIMEOUT_MS = 50_000;
+export const HANG_TIMEOUT_MS = 120_000;
 
 /** Adds top-level keys (schedule, server, …) to a config written by E2eEnvironment.writeConfig. */
 export function withTopLevel(path: string, top: Record<string, unknown>): string {
