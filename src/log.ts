@@ -43,11 +43,11 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
 }
 
 /**
- * The level of a cycle summary line, so that an alert on level catches every cycle that did not
- * do its work: a failure or quarantine is an error, a held-back or partial cycle a warning.
+ * The level of a cycle summary line, as the engine logs its own, so that an alert on level catches
+ * every cycle that did not do its work: a failure is an error, any other outcome but success
+ * (guarded, partial, quarantined) a warning.
  */
 export function cycleOutcomeLevel(outcome: string): 'info' | 'warn' | 'error' {
-  if (outcome === 'failed' || outcome === 'quarantined') return 'error';
-  if (outcome === 'guarded' || outcome === 'partial') return 'warn';
-  return 'info';
+  if (outcome === 'failed') return 'error';
+  return outcome === 'success' ? 'info' : 'warn';
 }

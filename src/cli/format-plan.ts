@@ -37,7 +37,7 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
   if (incomplete) {
     const source = options.source === undefined ? 'the source' : `source "${options.source}"`;
     lines.push(
-      `  ! The read of ${source} failed or stopped part-way: ${report.message ?? 'no reason was given'}`,
+      `  ! Reading ${source} failed: ${report.message ?? 'no reason was given'}`,
       '  ! This plan is incomplete. It leaves out every user the read did not return, so it says nothing',
       '  ! about who would be disabled or deleted; fix the read and run plan again.',
     );

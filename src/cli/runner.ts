@@ -76,7 +76,12 @@ async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<strin
     maxRetries: target.maxRetries,
     onRetry: (e) => jobLog.warn({ method: e.method, path: e.path, status: e.status, waitMs: e.waitMs, attempt: e.attempt }, 'retrying SCIM request'),
   });
-  return runCycle({ job, source, store, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options);
+  try {
+    return await runCycle({ job, source, store, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options);
+  } finally {
+    // The client owns a keep-alive connection pool; a daemon runs a cycle every few minutes.
+    await client.close();
+  }
 }
 
 /**

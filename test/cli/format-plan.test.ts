@@ -25,7 +25,7 @@ describe('formatPlan', () => {
     const failed = report({ outcome: 'partial', message: 'source corp: reading users (page 1) failed: Graph answered 503 ServiceUnavailable' });
     const text = formatPlan(failed, { source: 'corp' });
     expect(readIncomplete(failed)).toBe(true);
-    expect(text).toContain('! The read of source "corp" failed or stopped part-way: source corp: reading users (page 1) failed: Graph answered 503 ServiceUnavailable');
+    expect(text).toContain('! Reading source "corp" failed: source corp: reading users (page 1) failed: Graph answered 503 ServiceUnavailable');
     expect(text).toContain('says nothing\n  ! about who would be disabled or deleted');
     expect(text).toContain('No operations planned from what was read.');
     expect(text).not.toContain('in sync');
@@ -33,7 +33,7 @@ describe('formatPlan', () => {
 
   it('treats a failed outcome the same way, even without a message', () => {
     const text = formatPlan(report({ outcome: 'failed' }));
-    expect(text).toContain('! The read of the source failed or stopped part-way: no reason was given');
+    expect(text).toContain('! Reading the source failed: no reason was given');
     expect(text).not.toContain('in sync');
   });
 

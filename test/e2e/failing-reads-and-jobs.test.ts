@@ -28,7 +28,7 @@ describe('plan with a source it cannot read', () => {
     const run = await env.runCli(['plan', '--config', config]);
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toContain('Job app: 0 operation(s) planned (read 0 users, 0 in scope)');
-    expect(run.stdout).toMatch(/! The read of source "corp" failed or stopped part-way: .*reading users \(page 1\).*503/);
+    expect(run.stdout).toMatch(/! Reading source "corp" failed: .*reading users \(page 1\).*503/);
     expect(run.stdout).toContain('about who would be disabled or deleted; fix the read and run plan again.');
     expect(run.stdout).not.toContain('in sync');
     expect(writes(await env.scimRequests())).toEqual([]);
@@ -41,7 +41,7 @@ describe('plan with a source it cannot read', () => {
     expect(run.code, run.stdout + run.stderr).toBe(1);
     expect(run.stdout).toContain('Job app: 2 operation(s) planned (read 2 users, 2 in scope)');
     expect(run.stdout).toContain('Create (2)');
-    expect(run.stdout).toMatch(/! The read of source "corp" failed or stopped part-way: .*reading users \(page 2\).*503/);
+    expect(run.stdout).toMatch(/! Reading source "corp" failed: .*reading users \(page 2\).*503/);
     expect(run.stdout).not.toContain('in sync');
   });
 
