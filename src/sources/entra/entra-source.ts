@@ -7,12 +7,13 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { EntraSourceConfig } from '../../config/schema.js';
 import {
   SourceReadError,
-  type AttributeValue,
   type GroupQuery,
   type GroupSelection,
+  type IncrementalGroupRead,
   type IncrementalRead,
   type IncrementalSource,
   type ReadStats,
+  type RejectedObject,
   type SourceGroup,
   type SourceUser,
   type UserQuery,
@@ -22,6 +23,9 @@ import { readChanges, takeChangeCursor, type ChangeFeedContext, type DeltaPage }
 import { CLOUDS, graphScope } from './clouds.js';
 import { createEntraCredential } from './credential.js';
 import { GraphRetryMiddleware } from './retry-middleware.js';
+import { readMany, type BatchContext, type BatchRead } from './batch.js';
+import { readGroupChanges, takeGroupChangeCursor, type GroupFeedContext } from './group-changes.js';
+import { believableGroups, memberIdsOf, memberRead, withMembers } from './group-members.js';
 
 interface GraphPage<T> {
   value?: T[];
@@ -45,6 +49,8 @@ export class EntraSource implements IncrementalSource {
   private readonly client: Client;
   private readonly readStats: ReadStats = { requests: 0, retries: 0, throttledMs: 0 };
   private readonly changeFeed: ChangeFeedContext;
+  private readonly batch: BatchContext;
+  private readonly groupFeed: GroupFeedContext;
 
   constructor(
     readonly name: string,
@@ -72,6 +78,16 @@ export class EntraSource implements IncrementalSource {
       readError: (error, what) => this.readError(error, what),
       origins: new Set([new URL(graphUrl).origin, new URL(cloud.graphUrl).origin]),
     };
+    this.batch = {
+      source: name,
+      get: (url) => this.client.api(url).get() as Promise<unknown>,
+      post: (url, body) => this.client.api(url).post(body) as Promise<unknown>,
+      readError: (error, what) => this.readError(error, what),
+      versionRoots: [...new Set([graphUrl, cloud.graphUrl])],
+      maxRetries: config.maxRetries,
+      stats: this.readStats,
+    };
+    this.groupFeed = { source: name, get: this.batch.get, readError: this.batch.readError, origins: this.changeFeed.origins, batch: this.batch };
   }
 
   stats(): ReadStats {
@@ -97,54 +113,63 @@ export class EntraSource implements IncrementalSource {
     }
   }
 
+  /**
+   * Groups with their user members, a page at a time: the members of a page's groups are read
+   * together through JSON batching rather than one group after another.
+   */
   async *readGroups(selection: GroupSelection, query: GroupQuery): AsyncIterable<readonly SourceGroup[]> {
     const select = groupSelectList(query.attributes);
+    const reject = query.onRejected ?? (() => undefined);
     if (selection === 'all') {
       let url: string | undefined = `/groups?$select=${select}&$top=${this.config.pageSize}`;
-      let page = 0;
-      while (url) {
-        page++;
-        const body: GraphPage<GraphUser> = await this.get<GraphPage<GraphUser>>(url, `reading groups (page ${page})`);
-        const groups: SourceGroup[] = [];
-        for (const group of body.value ?? []) groups.push(await this.withMembers(group));
-        yield groups;
+      for (let page = 1; url; page++) {
+        const body: GraphPage<unknown> = await this.get<GraphPage<unknown>>(url, `reading groups (page ${page})`);
+        yield await withMembers(this.batch, believableGroups(body.value ?? [], `groups page ${page}`, reject), reject);
         url = body['@odata.nextLink'];
       }
       return;
     }
-    for (const ref of selection.refs) {
-      const id = GUID.test(ref) ? ref : await this.groupIdByName(ref);
-      let group: GraphUser;
-      try {
-        group = (await this.client.api(`/groups/${id}?$select=${select}`).get()) as GraphUser;
-      } catch (error) {
-        // A group named by id that Graph no longer has was deleted: it is absent, and its rule applies.
-        // (A name that matches nothing stays an error: a rename in the IdP must not delete the app's group.)
-        if (error instanceof GraphError && error.statusCode === 404) continue;
-        throw this.readError(error, `reading group "${ref}"`);
+    for (let start = 0; start < selection.refs.length; start += this.config.pageSize) {
+      const refs = selection.refs.slice(start, start + this.config.pageSize);
+      const reads = new Map<string, BatchRead>();
+      for (const ref of refs) {
+        const id = GUID.test(ref) ? ref : await this.groupIdByName(ref);
+        if (!reads.has(id)) reads.set(id, { key: id, url: `/groups/${id}?$select=${select}`, what: `reading group "${ref}"`, collection: false });
       }
-      yield [await this.withMembers(group)];
+      // A group named by id that Graph no longer has was deleted: it is absent, and its rule applies.
+      // (A name that matches nothing stays an error: a rename in the IdP must not delete the app's group.)
+      const found = await readMany(this.batch, [...reads.values()]);
+      const groups = [...reads.keys()].flatMap((id) => found.get(id) ?? []);
+      yield await withMembers(this.batch, believableGroups(groups, 'groups named in the job', reject), reject);
     }
   }
 
-  private async withMembers(group: GraphUser): Promise<SourceGroup> {
-    const id = group.id as string;
-    const attributes: Record<string, AttributeValue> = { objectId: id };
-    for (const [key, value] of Object.entries(group)) if (!key.startsWith('@odata')) attributes[key] = value;
-    return { id, attributes, memberIds: [...(await this.resolveGroupMembers(id))] };
+  /** The deltaLink of `/groups/delta?$select=…,members&$deltatoken=latest`, with readGroups' $select. */
+  groupChangeCursor(_selection: GroupSelection, query: GroupQuery): Promise<string> {
+    return takeGroupChangeCursor(this.groupFeed, groupSelectList(query.attributes));
+  }
+
+  /**
+   * The selected groups' changes since the cursor, from /groups/delta with members@delta; see
+   * group-changes.ts for how direct membership changes become flattened ones. Groups named by
+   * display name are looked up again on each read.
+   */
+  readGroupChanges(selection: GroupSelection, query: GroupQuery, cursor: string): IncrementalGroupRead {
+    const selected = async (): Promise<ReadonlySet<string> | undefined> => {
+      if (selection === 'all') return undefined;
+      const ids = new Set<string>();
+      for (const ref of selection.refs) ids.add(GUID.test(ref) ? ref : await this.groupIdByName(ref));
+      return ids;
+    };
+    return readGroupChanges(this.groupFeed, groupSelectList(query.attributes), cursor, selected, query.onRejected ?? (() => undefined));
   }
 
   async resolveGroupMembers(groupRef: string): Promise<ReadonlySet<string>> {
     const groupId = GUID.test(groupRef) ? groupRef : await this.groupIdByName(groupRef);
-    const members = new Set<string>();
-    // Entra's own provisioning only takes direct members; flattening nested groups is what admins naming a group expect.
-    let url: string | undefined = `/groups/${groupId}/transitiveMembers/microsoft.graph.user?$select=id&$top=999`;
-    while (url) {
-      const page: GraphPage<{ id: string }> = await this.get<GraphPage<{ id: string }>>(url, `reading members of group "${groupRef}"`);
-      for (const member of page.value ?? []) members.add(member.id);
-      url = page['@odata.nextLink'];
-    }
-    return members;
+    const what = `reading members of group "${groupRef}"`;
+    const pages = (await readMany(this.batch, [memberRead(groupId, what)])).get(groupId);
+    if (pages === undefined) throw new SourceReadError(this.name, `${what} failed: Graph has no group with id ${groupId} (404)`, 404);
+    return new Set(memberIdsOf(pages, groupRef, failOnRejected(this.name, what)));
   }
 
   /**
@@ -156,14 +181,16 @@ export class EntraSource implements IncrementalSource {
     const assignments = await this.appRoleAssignments(appRef);
     const users = new Set<string>();
     for (const a of assignments) if (a.principalType === 'User' && a.principalId) users.add(a.principalId);
-    for (const groupId of assignedGroups(assignments)) {
-      try {
-        for (const id of await this.resolveGroupMembers(groupId)) users.add(id);
-      } catch (error) {
-        // A group deleted since the assignment listing assigns nobody.
-        if (error instanceof SourceReadError && error.status === 404) continue;
-        throw error;
-      }
+    const groups = assignedGroups(assignments);
+    const members = await readMany(
+      this.batch,
+      groups.map((groupId) => memberRead(groupId, `reading members of group ${groupId} assigned to app ${appRef}`)),
+    );
+    for (const groupId of groups) {
+      // A group deleted since the assignment listing (404) assigns nobody.
+      const pages = members.get(groupId);
+      if (pages === undefined) continue;
+      for (const id of memberIdsOf(pages, groupId, failOnRejected(this.name, `reading members of group ${groupId} assigned to app ${appRef}`))) users.add(id);
     }
     return users;
   }
@@ -269,6 +296,13 @@ export class EntraSource implements IncrementalSource {
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return new SourceReadError(this.name, `${what} failed: ${message}`, undefined, { cause: error });
   }
+}
+
+/** A member without a usable id in a scope read fails the read: leaving it out would take the user out of scope. */
+function failOnRejected(source: string, what: string): (rejected: RejectedObject) => void {
+  return (rejected) => {
+    throw new SourceReadError(source, `${what} failed: ${rejected.label}: ${rejected.error}`);
+  };
 }
 
 /** Ids of the groups among the assignments, once each (a group may hold several app roles). */
