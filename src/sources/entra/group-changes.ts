@@ -159,19 +159,18 @@ export async function toGroupChanges(
     }
     deleted.delete(id);
     changed.set(id, { id, attributes: groupAttributes(entry.data) });
-    const members = entry.data['members@delta'] ?? [];
+    // Devices, contacts and service principals are not provisioned: their comings and goings change nothing.
+    const members = (entry.data['members@delta'] ?? []).filter((m) => m['@odata.type'] === USER || m['@odata.type'] === GROUP);
     if (members.length === 0) return;
     const delta = deltas.get(id) ?? { addedUsers: new Set<string>(), removedUsers: new Set<string>(), nested: false };
     deltas.set(id, delta);
     for (const member of members) {
       const removed = member['@removed'] !== undefined && member['@removed'] !== null;
-      const type = member['@odata.type'];
-      if (type === GROUP) delta.nested = true;
-      else if (type === USER) {
+      if (member['@odata.type'] === GROUP) delta.nested = true;
+      else {
         (removed ? delta.removedUsers : delta.addedUsers).add(member.id);
         (removed ? delta.addedUsers : delta.removedUsers).delete(member.id);
       }
-      // Devices, contacts and service principals are not provisioned.
     }
   });
 
