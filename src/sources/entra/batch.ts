@@ -81,6 +81,8 @@ export async function readMany(ctx: BatchContext, reads: readonly BatchRead[]): 
   const sleep = ctx.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   let active = 0;
   let failure: unknown;
+  /** Resolves when the last Retry-After a sub-response asked for has passed. */
+  let gate: Promise<void> = Promise.resolve();
   let wake: () => void = () => undefined;
   let changed = new Promise<void>((resolve) => (wake = resolve));
   const signal = (): void => {
@@ -157,8 +159,12 @@ export async function readMany(ctx: BatchContext, reads: readonly BatchRead[]): 
     if (missing.length > 0) throw ctx.readError(new Error(`Graph's batch answer left out ${missing.length} of ${chunk.length} requests`), missing[0]?.read.what ?? 'reading a batch');
     if (retry.length === 0) return;
     ctx.stats.retries += retry.length;
+    // Graph's Retry-After is about the app's budget in the tenant, not this one request: every worker waits it out.
+    const pause = sleep(waitMs);
+    const before = gate;
+    gate = Promise.all([before, pause]).then(() => undefined);
     signal();
-    await sleep(waitMs);
+    await pause;
     queue.push(...retry);
   };
 
@@ -170,6 +176,8 @@ export async function readMany(ctx: BatchContext, reads: readonly BatchRead[]): 
         await changed;
         continue;
       }
+      await gate;
+      if (failure !== undefined || queue.length === 0) continue;
       const chunk = queue.splice(0, MAX_BATCH_REQUESTS);
       active++;
       try {

@@ -85,6 +85,34 @@ describe('readMany', () => {
     expect([...results.values()].every((pages) => pages?.length === 1)).toBe(true);
   });
 
+  it('holds every batch back until a Retry-After has passed, not only the throttled one', async () => {
+    let posts = 0;
+    const wakeUps: (() => void)[] = [];
+    const { ctx } = context({
+      batch: (requests) => {
+        posts++;
+        return { responses: requests.map((r) => (posts === 1 && r.id === '1' ? { id: r.id, status: 429, headers: { 'retry-after': '5' } } : { id: r.id, status: 200, body: page([]) })) };
+      },
+      get: () => page([]),
+    });
+    const sleep = (ms: number) => {
+      expect(ms).toBe(5000);
+      return new Promise<void>((resolve) => wakeUps.push(resolve));
+    };
+    const done = readMany({ ...ctx, concurrency: 2, sleep }, reads(100));
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    await settle();
+    // The first two batches went out together; the first came back throttled: nothing more is sent while it waits.
+    expect(wakeUps).toHaveLength(1);
+    expect(posts).toBe(2);
+    wakeUps[0]?.();
+    const results = await done;
+    expect(posts).toBe(5);
+    expect([...results.values()].every((pages) => pages?.length === 1)).toBe(true);
+  });
+
   it('gives up on a sub-request still throttled after maxRetries, naming the read', async () => {
     const { ctx } = context({
       batch: (requests) => ({ responses: requests.map((r) => ({ id: r.id, status: r.id === '1' ? 503 : 200, headers: {}, body: r.id === '1' ? { error: { code: 'ServiceUnavailable' } } : page([]) })) }),
