@@ -6,9 +6,9 @@ import type { TestCertificate } from '../tls.js';
 import { handleAdmin } from './admin-routes.js';
 import type { GraphContext } from './context.js';
 import { Directory, type DirectoryEntry, type GroupInput, type UserInput } from './directory.js';
-import { Faults, type DeltaExpiryOptions, type FailPageOptions, type ThrottleOptions } from './faults.js';
+import { Faults, type DeltaExpiryOptions, type FailPageOptions, type FaultListing, type MalformedPage, type MalformPageOptions, type ThrottleOptions } from './faults.js';
 import { routeGraph } from './graph-routes.js';
-import { graphError, HttpError, readJson, sendJson } from './http.js';
+import { graphError, HttpError, RawAnswer, readJson, sendJson } from './http.js';
 import { batchBody, parseBatch, type SubRequest, type SubResponse } from './batch.js';
 import { MAX_PAGE_SIZE } from './odata.js';
 import { ServicePrincipals, type ServicePrincipalInput } from './service-principals.js';
@@ -56,10 +56,12 @@ export interface GraphFakeStats {
   /** Injected throttling / page failures over the fake's lifetime. */
   throttled: number;
   failedPages: number;
+  /** Pages answered malformed by malformPage() rules, over the fake's lifetime. */
+  malformedPages: number;
   byStatus: Record<string, number>;
 }
 
-export type { DeltaExpiryOptions, FailPageOptions, GroupInput, ServicePrincipalInput, ThrottleOptions, UserInput };
+export type { DeltaExpiryOptions, FailPageOptions, FaultListing, GroupInput, MalformedPage, MalformPageOptions, ServicePrincipalInput, ThrottleOptions, UserInput };
 
 /** A service principal and the ids of the users and groups assigned to it (listed or not). */
 export interface ServicePrincipalSnapshot {
@@ -135,9 +137,21 @@ export interface GraphFake {
   throttle(options: ThrottleOptions): void;
   /** Makes page `page` (1-based) of GET /users fail with `status` (503) for `times` (Infinity) attempts. */
   failPage(page: number, options?: FailPageOptions): void;
+  /**
+   * Makes page `page` (1-based) of a listing (`users` by default; `deletedUsers`, `delta`, `groups`,
+   * `members`) answer 200 with something that is not a Graph page — `html`, `emptyObject`,
+   * `valueObject`, `nullItem`, `userWithoutId`, or `foreignNextLink` (to `origin`) — for `times`
+   * (Infinity) answers.
+   */
+  malformPage(page: number, options: MalformPageOptions): void;
   /** Every delta/skip token issued so far answers `status` (410) `code` (SyncStateNotFound) from now on; clearFaults() does not undo it. */
   expireDeltaTokens(options?: DeltaExpiryOptions): void;
   clearFaults(): void;
+  /**
+   * Graph requests from now on wait, unanswered, until the returned function is called: a test
+   * can then act while a cycle is surely mid-read, without guessing how long the read takes.
+   */
+  holdGraphRequests(): () => void;
   close(): Promise<void>;
 }
 
@@ -172,6 +186,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
   let graphRequests = 0;
   let batchCalls = 0;
   let subRequests = 0;
+  let hold: Promise<void> | undefined;
   let tokenRequests = 0;
 
   const snapshot = (entry: DirectoryEntry): Record<string, unknown> => structuredClone(entry.props);
@@ -205,6 +220,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
         unauthorized: requests.filter((r) => r.status === 401).length,
         throttled: faults.throttled,
         failedPages: faults.failedPages,
+        malformedPages: faults.malformedPages,
         byStatus,
       };
     },
@@ -235,8 +251,18 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     registerCertificate: (pem) => authority.registerCertificate(pem),
     throttle: (opts) => faults.throttle(opts),
     failPage: (page, opts) => faults.failPage(page, opts),
+    malformPage: (page, opts) => faults.malformPage(page, opts),
     expireDeltaTokens: (opts) => faults.expireDeltaTokens(opts),
     clearFaults: () => faults.clear(),
+    holdGraphRequests: () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      hold = held;
+      return () => {
+        if (hold === held) hold = undefined;
+        release();
+      };
+    },
     close: () => closeServer(server),
   };
 
@@ -255,6 +281,11 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
       entry.status = 200;
       return { id: sub.id, status: 200, headers: { 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8' }, body };
     } catch (error) {
+      if (error instanceof RawAnswer) {
+        // Graph sends a sub-response body that is not JSON base64-encoded, under its own Content-Type.
+        entry.status = error.status;
+        return { id: sub.id, status: error.status, headers: { 'Content-Type': error.contentType }, body: Buffer.from(error.text).toString('base64') };
+      }
       const failure = error instanceof HttpError ? error : graphError(500, 'generalException', String(error));
       entry.status = failure.status;
       return { id: sub.id, status: failure.status, headers: graphHeaderNames({ 'content-type': 'application/json', ...failure.headers }), body: failure.body };
@@ -277,6 +308,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     try {
       if (url.pathname === GRAPH_PREFIX || url.pathname.startsWith(`${GRAPH_PREFIX}/`)) {
         graphRequests += 1;
+        if (hold) await hold;
         const check = authority.checkBearer(headerValue(req, 'authorization'));
         if (!check.ok) {
           throw graphError(401, 'InvalidAuthenticationToken', check.message, {
@@ -309,6 +341,12 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
       entry.status = result.status;
       entry.authorized = result.authorized;
     } catch (error) {
+      if (error instanceof RawAnswer) {
+        entry.status = error.status;
+        res.writeHead(error.status, { ...graphHeaders, 'content-type': error.contentType, 'content-length': Buffer.byteLength(error.text) });
+        res.end(error.text);
+        return;
+      }
       const failure = error instanceof HttpError ? error : graphError(500, 'generalException', String(error));
       entry.status = failure.status;
       if (!res.headersSent) sendJson(res, failure.status, failure.body, { ...graphHeaders, ...failure.headers });

@@ -21,8 +21,12 @@ const RETRYABLE = new Set([429, 500, 502, 503, 504]);
 export interface BatchContext {
   /** The configured source name, for messages. */
   readonly source: string;
-  /** One GET through the source's client (its own retries); throws what the SDK throws. */
-  readonly get: (url: string) => Promise<unknown>;
+  /**
+   * One GET through the source's client, for a read that is alone in the queue (a batch of one
+   * only adds an envelope): with the client's own retries and checks of the answer; throws a
+   * GraphError for a non-2xx answer.
+   */
+  readonly get: (url: string, what: string, collection: boolean) => Promise<unknown>;
   /** One POST through the source's client; throws what the SDK throws. */
   readonly post: (url: string, body: unknown) => Promise<unknown>;
   /** How the source reports a failed read. */
@@ -98,7 +102,11 @@ export async function readMany(ctx: BatchContext, reads: readonly BatchRead[]): 
     }
     if (status >= 200 && status < 300) {
       const parsed = (read.collection ? collectionSchema : entitySchema).safeParse(body);
-      if (!parsed.success) throw ctx.readError(new Error(`Graph answered with a malformed ${read.collection ? 'page' : 'object'} (${firstIssue(parsed.error)})`), pageWhat(pending));
+      if (!parsed.success) {
+        // A malformed answer is retried like a 5xx (a proxy's page may be passing), then fails the read.
+        if (pending.attempts < ctx.maxRetries) return 'retry';
+        throw ctx.readError(new Error(`Graph answered ${status} with a malformed ${read.collection ? 'page' : 'object'} (${firstIssue(parsed.error)})`), pageWhat(pending));
+      }
       const pages = results.get(read.key);
       if (pages === undefined) return undefined;
       pages.push(parsed.data);
@@ -113,7 +121,7 @@ export async function readMany(ctx: BatchContext, reads: readonly BatchRead[]): 
   const sendOne = async (pending: Pending): Promise<void> => {
     let body: unknown;
     try {
-      body = await ctx.get(pending.url);
+      body = await ctx.get(pending.url, pageWhat(pending), pending.read.collection);
     } catch (error) {
       if (error instanceof GraphError && error.statusCode === 404) {
         results.set(pending.read.key, undefined);
@@ -121,6 +129,8 @@ export async function readMany(ctx: BatchContext, reads: readonly BatchRead[]): 
       }
       throw ctx.readError(error, pageWhat(pending));
     }
+    // The client has already retried this answer as often as it may.
+    pending.attempts = ctx.maxRetries;
     const next = answer(pending, 200, {}, body);
     if (next !== undefined && next !== 'retry') queue.push(next);
   };
@@ -198,7 +208,7 @@ export async function readMany(ctx: BatchContext, reads: readonly BatchRead[]): 
 }
 
 function pageWhat(pending: Pending): string {
-  return pending.read.collection && pending.page > 1 ? `${pending.read.what} (page ${pending.page})` : pending.read.what;
+  return pending.read.collection ? `${pending.read.what} (page ${pending.page})` : pending.read.what;
 }
 
 /** A nextLink as a batch URL: relative to the version root, and only to the configured Graph. */

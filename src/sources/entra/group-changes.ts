@@ -33,8 +33,8 @@ import { groupAttributes, memberIdsOf, memberRead } from './group-members.js';
 export interface GroupFeedContext {
   /** The configured source name, for messages. */
   readonly source: string;
-  /** One GET through the source's client; throws what the SDK throws. */
-  readonly get: (url: string) => Promise<unknown>;
+  /** One delta page through the source's client, its links checked; throws a GraphError for a non-2xx answer. */
+  readonly getPage: (url: string, what: string) => Promise<unknown>;
   readonly readError: (error: unknown, what: string) => SourceReadError;
   /** Origins a cursor may point at: the configured Graph endpoint's and the cloud's. */
   readonly origins: ReadonlySet<string>;
@@ -82,7 +82,7 @@ export function readGroupChanges(
   select: string,
   cursor: string,
   selected: () => Promise<ReadonlySet<string> | undefined>,
-  reject: (rejected: RejectedObject) => void,
+  onRejected: ((rejected: RejectedObject) => void) | undefined,
 ): IncrementalGroupRead {
   const deltaLink = usableDeltaLink(feed, select, cursor);
   let nextDeltaLink: string | undefined;
@@ -94,7 +94,7 @@ export function readGroupChanges(
       if (!body['@odata.nextLink'] && !body['@odata.deltaLink']) {
         throw new SourceReadError(feed.source, `reading group changes (page ${page}) failed: Graph answered with neither a nextLink nor a deltaLink`);
       }
-      yield await toGroupChanges(feed, body.value, page, ids, reject);
+      yield await toGroupChanges(feed, body.value, page, ids, onRejected);
       // Set only once the last page has been taken, so nextCursor() cannot skip changes not yet applied.
       nextDeltaLink = body['@odata.deltaLink'];
       url = body['@odata.nextLink'];
@@ -112,7 +112,7 @@ export function readGroupChanges(
 async function deltaPage(feed: GroupFeedContext, url: string, what: string, expiring: boolean): Promise<z.infer<typeof deltaPageSchema>> {
   let raw: unknown;
   try {
-    raw = await feed.get(url);
+    raw = await feed.getPage(url, what);
   } catch (error) {
     if (expiring && isExpiredSyncState(error)) throw new CursorExpiredError(feed.source, `Graph answered ${error.statusCode} ${error.code ?? ''}`.trim());
     throw feed.readError(error, what);
@@ -135,7 +135,7 @@ export async function toGroupChanges(
   entries: readonly unknown[],
   page: number,
   selected: ReadonlySet<string> | undefined,
-  reject: (rejected: RejectedObject) => void,
+  onRejected: ((rejected: RejectedObject) => void) | undefined,
 ): Promise<GroupChanges> {
   const isSelected = (id: string): boolean => selected === undefined || selected.has(id);
   const changed = new Map<string, ChangedGroup>();
@@ -146,7 +146,12 @@ export async function toGroupChanges(
     const entry = groupEntrySchema.safeParse(raw);
     if (!entry.success) {
       const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
-      if (typeof id !== 'string') return reject({ label: `group changes page ${page}, item ${i + 1}`, error: 'Graph returned a group without a string id' });
+      if (typeof id !== 'string') {
+        const rejected = { label: `group changes page ${page}, item ${i + 1}`, error: 'Graph returned a group without a string id' };
+        // Without anyone to report to, a group that cannot be believed fails the read.
+        if (!onRejected) throw new SourceReadError(feed.source, `${rejected.label}: ${rejected.error}; the read is incomplete`);
+        return onRejected(rejected);
+      }
       throw new SourceReadError(feed.source, `reading group changes (page ${page}) failed: Graph answered with a malformed entry for group ${id} (${entry.error.issues[0]?.message ?? 'invalid'})`);
     }
     const { id } = entry.data;
@@ -214,7 +219,7 @@ export async function toGroupChanges(
         deleted.add(id);
         continue;
       }
-      members.push({ groupId: id, added: [], removed: [], memberIds: memberIdsOf(pages, changed.get(id)?.attributes.displayName?.toString() ?? id, reject) });
+      members.push({ groupId: id, added: [], removed: [], memberIds: memberIdsOf(feed.source, pages, id, onRejected) });
       continue;
     }
     const added = new Set([...(deltas.get(id)?.addedUsers ?? []), ...(inherited.get(id) ?? [])]);
@@ -227,10 +232,9 @@ export async function toGroupChanges(
   };
 }
 
+/** Ids in a listing of groups; an entry without one fails the read (nobody is told about parents). */
 function idsOf(pages: readonly JsonObject[], groupId: string, source: string): string[] {
-  return memberIdsOf(pages, groupId, (rejected) => {
-    throw new SourceReadError(source, `reading the groups group ${groupId} is in failed: ${rejected.label}: ${rejected.error}`);
-  });
+  return memberIdsOf(source, pages, groupId, undefined);
 }
 
 function usableDeltaLink(feed: GroupFeedContext, select: string, cursor: string): string {

@@ -4,6 +4,8 @@
  * members; flattening nested groups is what admins naming a group expect.
  */
 import type { AttributeValue, RejectedObject, SourceGroup } from '../source.js';
+import type { GraphObject } from './attributes.js';
+import { acceptItems, graphIdSchema } from './graph-pages.js';
 import { readMany, type BatchContext, type BatchRead, type JsonObject } from './batch.js';
 
 export function memberRead(groupId: string, what: string): BatchRead {
@@ -11,24 +13,16 @@ export function memberRead(groupId: string, what: string): BatchRead {
 }
 
 /**
- * The member ids in a read's pages. An item without a string id is handed to `reject` and left
- * out: a member that cannot be believed is not a member.
+ * The member ids in a read's pages. A member entry without a usable id goes to `onRejected` and is
+ * left out; without anyone to report to, it fails the read (a dropped member would leave scope).
  */
-export function memberIdsOf(pages: readonly JsonObject[], groupLabel: string, reject: (rejected: RejectedObject) => void): string[] {
+export function memberIdsOf(source: string, pages: readonly JsonObject[], groupLabel: string, onRejected: ((rejected: RejectedObject) => void) | undefined): string[] {
   const ids: string[] = [];
   pages.forEach((page, p) => {
-    (page.value as unknown[]).forEach((item, i) => {
-      const id = typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
-      if (typeof id === 'string' && id !== '') ids.push(id);
-      else reject({ label: `member ${i + 1} of group "${groupLabel}" (page ${p + 1})`, error: 'Graph returned a member without a string id' });
-    });
+    const place = (item: number) => `members of group "${groupLabel}" page ${p + 1}, item ${item}`;
+    for (const member of acceptItems(source, page.value as unknown[], graphIdSchema, place, onRejected)) ids.push(member.id);
   });
   return ids;
-}
-
-/** What names a group for a person. */
-export function groupLabel(group: JsonObject): string {
-  return typeof group.displayName === 'string' ? group.displayName : String(group.id);
 }
 
 /** The group's attributes as readGroups yields them: Graph's names plus `objectId`, no annotations. */
@@ -42,28 +36,19 @@ export function groupAttributes(group: JsonObject): Record<string, AttributeValu
  * The groups with their members, in the order given. A group Graph answers 404 for was deleted
  * since it was listed: it is left out, and the engine's deletion rule applies to it.
  */
-export async function withMembers(ctx: BatchContext, groups: readonly JsonObject[], reject: (rejected: RejectedObject) => void): Promise<SourceGroup[]> {
+export async function withMembers(ctx: BatchContext, groups: readonly GraphObject[], onRejected: ((rejected: RejectedObject) => void) | undefined): Promise<SourceGroup[]> {
   const reads = new Map<string, BatchRead>();
   for (const group of groups) {
     const id = group.id as string;
-    if (!reads.has(id)) reads.set(id, memberRead(id, `reading members of group "${groupLabel(group)}"`));
+    if (!reads.has(id)) reads.set(id, memberRead(id, `reading members of group "${id}"`));
   }
   const members = await readMany(ctx, [...reads.values()]);
   const read: SourceGroup[] = [];
   for (const group of groups) {
-    const pages = members.get(group.id as string);
+    const id = group.id as string;
+    const pages = members.get(id);
     if (pages === undefined) continue;
-    read.push({ id: group.id as string, attributes: groupAttributes(group), memberIds: memberIdsOf(pages, groupLabel(group), reject) });
+    read.push({ id, attributes: groupAttributes(group), memberIds: memberIdsOf(ctx.source, pages, id, onRejected) });
   }
   return read;
-}
-
-/** Groups (Graph objects) with a string id; the others go to `reject`. */
-export function believableGroups(items: readonly unknown[], where: string, reject: (rejected: RejectedObject) => void): JsonObject[] {
-  const groups: JsonObject[] = [];
-  items.forEach((item, i) => {
-    if (typeof item === 'object' && item !== null && !Array.isArray(item) && typeof (item as { id?: unknown }).id === 'string') groups.push(item as JsonObject);
-    else reject({ label: `${where}, item ${i + 1}`, error: 'Graph returned a group without a string id' });
-  });
-  return groups;
 }

@@ -120,7 +120,7 @@ describe('readMany', () => {
         throw Object.assign(new GraphError(503, 'unavailable'), { code: 'ServiceUnavailable' });
       },
     });
-    await expect(readMany({ ...ctx, concurrency: 1 }, reads(2))).rejects.toThrow('reading members of group g0 failed: Graph answered 503 ServiceUnavailable');
+    await expect(readMany({ ...ctx, concurrency: 1 }, reads(2))).rejects.toThrow('reading members of group g0 (page 1) failed: Graph answered 503 ServiceUnavailable');
   });
 
   it('reads 404 as "no such object", and fails the read on 403 with Graph’s code', async () => {

@@ -29,6 +29,16 @@ export interface Operations {
   changeCursor: { args: [attributes: string[]]; value: string };
   readUserChanges: { args: [attributes: string[], cursor: string]; value: { pages: UserChanges[]; nextCursor: string } };
   stats: { args: []; value: { requests: number; retries: number; throttledMs: number } };
+  readUsersReporting: { args: [attributes: string[]]; value: Reported<SourceUser[]> };
+  readGroupsReporting: { args: [selection: { refs: string[] } | 'all', attributes: string[]]; value: Reported<SourceGroup[]> };
+  readUserChangesReporting: { args: [attributes: string[], cursor: string]; value: Reported<{ pages: UserChanges[]; nextCursor: string }> };
+  readUserReporting: { args: [idOrUserName: string, attributes: string[]]; value: Reported<SourceUser | null> };
+}
+
+/** A read's value with the objects it reported through onRejected. */
+export interface Reported<T> {
+  readonly value: T;
+  readonly rejected: RejectedObject[];
 }
 
 export type Answer<T> = { ok: true; value: T } | { ok: false; error: HostError };

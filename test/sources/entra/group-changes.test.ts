@@ -8,7 +8,7 @@ const USER = '#microsoft.graph.user';
 
 function feed(answers: Record<string, unknown> = {}): { feed: GroupFeedContext; asked: string[] } {
   const asked: string[] = [];
-  const get = async (url: string): Promise<unknown> => {
+  const get = async (url: string, _what?: string, _collection?: boolean): Promise<unknown> => {
     asked.push(url);
     if (!(url in answers)) throw new Error(`unexpected read ${url}`);
     return answers[url];
@@ -24,7 +24,7 @@ function feed(answers: Record<string, unknown> = {}): { feed: GroupFeedContext; 
     maxRetries: 0,
     stats: { requests: 0, retries: 0, throttledMs: 0 },
   };
-  return { feed: { source: 'corp', get, readError: batch.readError, origins: new Set(['https://graph.example']), batch }, asked };
+  return { feed: { source: 'corp', getPage: get, readError: batch.readError, origins: new Set(['https://graph.example']), batch }, asked };
 }
 
 describe('toGroupChanges', () => {

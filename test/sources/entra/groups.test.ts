@@ -144,6 +144,20 @@ describe('EntraSource.readGroups at scale', () => {
     fake.deleteGroup(small);
   });
 
+  it('checks each sub-response: a null member is reported, a page that is not JSON fails the read', async () => {
+    fake.malformPage(1, { listing: 'members', fault: 'nullItem', times: 1 });
+    const { pages, rejected } = await host.value('readGroupPages', ['all', ATTRIBUTES]);
+    expect(rejected).toEqual([{ label: expect.stringMatching(/^members of group "[0-9a-f-]+" page 1, item 1$/), error: 'not a JSON object (null)' }]);
+    const groups = byId(pages.flat());
+    for (let t = 0; t < TEAMS; t++) expect(groups.get(team(t))?.memberIds).toEqual(membersOf(t));
+    expect(fake.requests.find((r) => r.inBatch)).toBeDefined();
+
+    fake.malformPage(1, { listing: 'members', fault: 'html' });
+    const failure = await host.failure('readGroupPages', ['all', ATTRIBUTES]);
+    expect(failure.name).toBe('SourceReadError');
+    expect(failure.message).toMatch(/reading members of group "[0-9a-f-]+" \(page 1\) failed: Graph answered 200 with a malformed page/);
+  });
+
   it('resolveGroupMembers reads one group with a plain GET, flattened', async () => {
     expect(new Set(await host.value('resolveGroupMembers', ['Department']))).toEqual(new Set([...membersOf(0), extra]));
     expect(fake.stats()).toMatchObject({ batchCalls: 0, graphRequests: 2 });
