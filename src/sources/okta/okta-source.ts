@@ -21,6 +21,7 @@ import {
 import { changedSinceFilter, decodeCursor, encodeCursor } from './change-cursor.js';
 import { createOktaClient, DEFAULT_SCOPES } from './client.js';
 import { isHttpFailure, readFailure, type FailureContext } from './errors.js';
+import { oktaGroupSchema, oktaUserSchema, problemWith } from './objects.js';
 import { groupAttributes, groupName, PROVISIONABLE_GROUP_TYPES, PROVISIONABLE_GROUPS_FILTER, type OktaGroup } from './groups.js';
 import { ThrottlingRequestExecutor } from './throttling-executor.js';
 import { toSourceUser, type OktaUser } from './users.js';
@@ -115,7 +116,8 @@ export class OktaSource implements IncrementalSource {
     try {
       const user: OktaUser = await this.client().userApi.getUser({ userId: idOrUserName });
       // Not "no such user": that would read as the user leaving.
-      if (!hasId(user)) throw new SourceReadError(this.name, `reading user ${idOrUserName} failed: Okta answered a user without a string id`);
+      const problem = problemWith(oktaUserSchema, user);
+      if (problem !== undefined) throw new SourceReadError(this.name, `reading user ${idOrUserName} failed: Okta answered a user that cannot be believed (${problem})`);
       return toSourceUser(user, this.config.stagedUsers);
     } catch (error) {
       if (isHttpFailure(error) && error.status === 404) return undefined;
@@ -225,9 +227,11 @@ export class OktaSource implements IncrementalSource {
     try {
       for await (const group of await this.client().groupApi.listGroups({ filter: PROVISIONABLE_GROUPS_FILTER, limit })) {
         listed++;
-        if (!hasId(group)) {
-          const page = Math.floor((listed - 1) / limit) + 1;
-          this.reject(onRejected, { label: groupName(group ?? {}) ?? `groups page ${page}, item ${listed - (page - 1) * limit}`, error: 'no string id' });
+        const problem = problemWith(oktaGroupSchema, group);
+        if (problem !== undefined || !hasId(group)) {
+          const pageNumber = Math.floor((listed - 1) / limit) + 1;
+          const label = groupName(group ?? {}) ?? `groups page ${pageNumber}, item ${listed - (pageNumber - 1) * limit}`;
+          this.reject(onRejected, { ...(hasId(group) ? { id: group.id } : {}), label, error: problem ?? 'id: no string id' });
         } else page.push(group);
         if (listed % limit === 0) {
           // readFailure passes the SourceReadError of a member read on as it is.
@@ -275,7 +279,8 @@ export class OktaSource implements IncrementalSource {
       if (isHttpFailure(error) && error.status === 404) return undefined;
       throw readFailure(error, `reading group ${groupId}`, this.failure);
     }
-    if (!hasId(group)) throw new SourceReadError(this.name, `reading group ${groupId} failed: Okta answered a group without a string id`);
+    const problem = problemWith(oktaGroupSchema, group);
+    if (problem !== undefined) throw new SourceReadError(this.name, `reading group ${groupId} failed: Okta answered a group that cannot be believed (${problem})`);
     return group;
   }
 
@@ -353,11 +358,12 @@ export class OktaSource implements IncrementalSource {
       const users = await this.client().userApi.listUsers(listing);
       for await (const user of users) {
         if (fetched++ === 0) onFirstResponse?.();
-        if (!hasId(user)) {
+        const problem = problemWith(oktaUserSchema, user);
+        if (problem !== undefined || !hasId(user)) {
           const page = Math.floor((fetched - 1) / listing.limit) + 1;
           const login = (user?.profile as { login?: unknown } | undefined)?.login;
           const label = typeof login === 'string' && login !== '' ? login : `${read.place} page ${page}, item ${fetched - (page - 1) * listing.limit}`;
-          this.reject(read.onRejected, { label, error: 'no string id' });
+          this.reject(read.onRejected, { ...(hasId(user) ? { id: user.id } : {}), label, error: problem ?? 'id: no string id' });
           continue;
         }
         if (seen) {
@@ -391,7 +397,7 @@ export class OktaSource implements IncrementalSource {
       const login = (user?.profile as { login?: unknown } | undefined)?.login;
       this.reject(onRejected, {
         label: typeof login === 'string' && login !== '' ? login : `members of group ${groupId} page ${page}, item ${listed - (page - 1) * this.config.pageSize}`,
-        error: 'no string id',
+        error: 'id: no string id',
       });
     }
     return members;
