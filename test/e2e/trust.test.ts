@@ -54,6 +54,35 @@ describe('one app account, one source user', () => {
   });
 });
 
+describe('answers that cannot be believed', () => {
+  it('a users page answered 200 with HTML or {} is a failed read: nothing is deprovisioned, the cycle says so', async () => {
+    const config = scenario('proxy', { safety: { maxDeletes: 100 } });
+    for (let i = 0; i < 5; i++) env.graph.upsertUser({ userPrincipalName: `proxy-${i}@contoso.example`, department: 'proxy' });
+    expect((await sync(config)).run.code).toBe(0);
+    for (const fault of ['html', 'emptyObject'] as const) {
+      env.graph.malformPage(1, { fault, times: 100 });
+      const held = await sync(config, '--full');
+      env.graph.clearFaults();
+      // The first page failed, so nothing was read at all: the cycle failed (exit 1), and deprovisioned nobody.
+      expect(held.run.code, fault).toBe(1);
+      expect(writes(held.requests), fault).toEqual([]);
+      expect(cycleSummary(held.run), fault).toMatchObject({ level: 'error', outcome: 'failed', reason: expect.stringContaining('no user is disabled or deleted') });
+    }
+    expect((await env.scimUsers()).filter((u) => String(u.userName).startsWith('proxy-') && u.active !== false)).toHaveLength(5);
+  });
+
+  it('a user without an id is a per-object error; the others are provisioned and nobody is deprovisioned', async () => {
+    const config = scenario('noid', { safety: { maxDeletes: 100 } });
+    for (let i = 0; i < 3; i++) env.graph.upsertUser({ userPrincipalName: `noid-${i}@contoso.example`, department: 'noid' });
+    env.graph.malformPage(1, { fault: 'userWithoutId', times: 100 });
+    const run = await sync(config, '--full');
+    env.graph.clearFaults();
+    expect(run.run.code).toBe(1);
+    expect(run.run.logs.find((l) => l.outcome === 'skipped' && l.sourceId === '(no id)')).toBeDefined();
+    expect(writes(run.requests).every((r) => r.method === 'POST')).toBe(true);
+  });
+});
+
 describe('refused credentials', () => {
   it('stop the cycle at the first 401: nothing more is sent, the outcome names target.token, and the next cycle converges', async () => {
     const config = scenario('revoked');
