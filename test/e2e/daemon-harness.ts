@@ -100,10 +100,12 @@ export class DaemonProcess {
   }
 
   /**
-   * The first log line (from index `from` on) that matches, as soon as the daemon prints it.
-   * Rejects when the daemon exits without it, when a line repeats a key, or after a hang.
+   * The first log line (from index `from` of `logs` on) that matches, as soon as the daemon prints
+   * it. Rejects when the daemon exits without it, when a line repeats a key, or after a hang.
+   * (No timeout parameter: how long a line takes is the machine's business.)
    */
-  waitForLog(match: (record: LogRecord) => boolean, from = 0): Promise<LogRecord> {
+  waitForLog(match: (record: LogRecord) => boolean, options: { readonly from?: number } = {}): Promise<LogRecord> {
+    const from = options.from ?? 0;
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const settle = (outcome: () => void) => {
