@@ -10,9 +10,9 @@ import type { ScimClient } from '../scim/client.js';
 import type { Compat } from '../scim/requests.js';
 import type { Source } from '../sources/source.js';
 import { hashAttributes, type Link, type LinkEntry, type PendingEntry, type RunOutcome, type StateStore } from '../state/store.js';
-import { applyUserOperation, emptyApplySummary, type ApplyContext } from './apply.js';
+import { applyUserOperation, countByKind, emptyApplySummary, type ApplyContext, type ApplySummary } from './apply.js';
 import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from './apply-groups.js';
-import { escrowVerdict } from './escrow.js';
+import { escrowVerdict, fingerprintOf, nextAttemptAt } from './escrow.js';
 import { FirstContact, matchKey } from './first-contact.js';
 import { planGroupChanges, planMembershipChanges, type GroupOperation, type GroupPlan, type MembershipPlan } from './group-plan.js';
 import { readObservedGroups, type ObservedGroupRead } from './group-read.js';
@@ -226,7 +226,8 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
     if (operation.kind === 'create') {
       const conflict = creates.claim(operation);
       if (conflict) {
-        skip(conflict);
+        if (dryRun) skip(conflict);
+        else refuseConflict(operation, conflict.error, recorder, summary, cycleLog);
         continue;
       }
       userContext.firstContact.noteCreate();
@@ -453,6 +454,22 @@ class CreateConflicts {
     for (const { key } of keys) this.claimed.set(key, { sourceId: operation.sourceId, label: operation.label });
     return undefined;
   }
+}
+
+/** A create refused before it was sent: a failed operation of that user, kept in escrow so a change-feed cycle reads the user again. */
+function refuseConflict(operation: CreateUser, error: string, recorder: OutcomeRecorder, summary: ApplySummary, log: Logger): void {
+  const attempts = recorder.recordFailure('user', {
+    sourceId: operation.sourceId,
+    operation: operation.kind,
+    label: operation.label,
+    lastStatus: null,
+    lastError: error,
+    fingerprint: fingerprintOf(operation),
+    retryAt: (n) => nextAttemptAt(n, new Date()),
+  });
+  summary.counts.failed++;
+  countByKind(summary.byKind, operation.kind, 'failed');
+  log.warn({ op: operation.kind, sourceId: operation.sourceId, user: operation.label, outcome: 'failed', attempts, error }, `${operation.kind} ${operation.label} failed`);
 }
 
 function escrowDeprovisioning(operations: readonly UserOperation[], pending: ReadonlyMap<string, PendingEntry>, options: { now: Date; maxAttempts: number }, log: Logger) {

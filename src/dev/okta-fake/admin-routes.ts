@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, isRecord, readJson, sendJson } from '../graph-fake/http.js';
 import type { ServiceAppOptions } from './auth.js';
 import { DirectoryError, USER_STATUSES, type AppInput, type GroupInput, type UserInput, type UserStatus } from './directory.js';
-import type { FailOptions, ForbidOptions } from './faults.js';
+import type { FailOptions, ForbidOptions, MalformPageOptions } from './faults.js';
 import type { RateLimitOptions, ThrottleOptions } from './rate-limits.js';
 import type { OktaFake } from './server.js';
 
@@ -109,8 +109,14 @@ export async function handleAdmin(fake: OktaFake, req: IncomingMessage, res: Ser
       case 'POST fail':
         fake.fail(object() as unknown as FailOptions);
         return done();
+      case 'POST malformPage':
+        fake.malformPage(object() as unknown as MalformPageOptions);
+        return done();
       case 'DELETE faults':
         fake.clearFaults();
+        return done();
+      case 'POST latency':
+        fake.setLatency(Number(object()['ms']));
         return done();
       default:
         return sendJson(res, 404, { error: `no admin route ${method} ${url.pathname}` });

@@ -6,7 +6,7 @@ import { requiredScope, routeApi } from './api-routes.js';
 import { OktaAuth, type ServiceAppOptions } from './auth.js';
 import { OktaDirectory, type AppInput, type GroupInput, type Profile, type UserInput, type UserStatus } from './directory.js';
 import { oktaError } from './errors.js';
-import { Faults, type FailOptions, type ForbidOptions } from './faults.js';
+import { Faults, type FailOptions, type ForbidOptions, type MalformedListing, type MalformPageOptions } from './faults.js';
 import { bucketKey, RateLimiter, type RateLimitOptions, type ThrottleOptions } from './rate-limits.js';
 import { apiUser } from './representation.js';
 import { closeServer, headerValue } from '../http-server.js';
@@ -35,15 +35,19 @@ export interface OktaFakeRequest {
 export interface OktaFakeStats {
   /** Logged requests (API and token endpoint) since the last resetLog(). */
   total: number;
+  /** Listing pages answered malformed by malformPage() rules, over the fake's lifetime. */
+  malformedPages: number;
   apiRequests: number;
   tokenRequests: number;
   /** 429s over the fake's lifetime, injected or earned. */
   throttled: number;
   tokensIssued: number;
   byStatus: Record<string, number>;
+  /** The most API and token requests open at once since the last resetLog(): how concurrently a client reads. */
+  maxInFlight: number;
 }
 
-export type { AppInput, FailOptions, ForbidOptions, GroupInput, Profile, RateLimitOptions, ServiceAppOptions, ThrottleOptions, UserInput, UserStatus };
+export type { AppInput, FailOptions, ForbidOptions, GroupInput, MalformedListing, MalformPageOptions, Profile, RateLimitOptions, ServiceAppOptions, ThrottleOptions, UserInput, UserStatus };
 
 export interface OktaFake {
   /** http://127.0.0.1:<port> — the `orgUrl` for the Okta SDK. */
@@ -101,8 +105,15 @@ export interface OktaFake {
   forbid(options?: ForbidOptions): void;
   /** 5xx on the next `times` API requests (under `pathPrefix`). */
   fail(options: FailOptions): void;
-  /** Removes injected throttles, 403s and 5xx (not the rate limit). */
+  /**
+   * Page `page` (1) of the listing at `path` (/api/v1/users) answers 200 with `fault` — `html`,
+   * `emptyObject`, `nullItem` or `userWithoutId` — for `times` (every) answers.
+   */
+  malformPage(options: MalformPageOptions): void;
+  /** Removes injected throttles, 403s, 5xx and malformed pages (not the rate limit). */
   clearFaults(): void;
+  /** Every API and token request is answered this much later (default 0), as a distant org would; makes concurrency observable. */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -116,6 +127,9 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
   const limiter = new RateLimiter({ limit: options.rateLimit?.limit ?? 600, windowSeconds: options.rateLimit?.windowSeconds ?? 60 });
   const faults = new Faults();
   const requests: OktaFakeRequest[] = [];
+  let latencyMs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const fake: OktaFake = {
     get orgUrl() {
@@ -134,14 +148,19 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
       const tokenRequests = requests.filter((r) => r.path.startsWith(TOKEN_PATH)).length;
       return {
         total: requests.length,
+        malformedPages: faults.malformedPages,
         apiRequests: requests.length - tokenRequests,
         tokenRequests,
         throttled: limiter.throttled,
         tokensIssued: auth.tokensIssued,
         byStatus,
+        maxInFlight,
       };
     },
-    resetLog: () => void (requests.length = 0),
+    resetLog: () => {
+      requests.length = 0;
+      maxInFlight = inFlight;
+    },
     createUser: (user) => directory.createUser(user),
     updateUser: (id, profile, at) => directory.updateUser(id, profile, at),
     activateUser: (id) => directory.lifecycle(id, 'activate'),
@@ -176,9 +195,14 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     throttle: (opts) => limiter.throttle(opts),
     forbid: (opts) => faults.forbid(opts),
     fail: (opts) => faults.fail(opts),
+    malformPage: (opts) => faults.malformPage(opts),
     clearFaults: () => {
       limiter.clearThrottle();
       faults.clear();
+    },
+    setLatency: (ms) => {
+      if (!Number.isFinite(ms) || ms < 0) throw new Error('latency must be a non-negative number of milliseconds');
+      latencyMs = ms;
     },
     close: () => closeServer(server),
   };
@@ -213,7 +237,14 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
       auth.requireScope(principal, requiredScope(method, url.pathname), url.pathname);
       const response = routeApi(directory, origin, { method, url });
       entry.status = response.status;
-      return send(res, response.status, response.body, { ...headers, ...(response.links ? { link: response.links } : {}) });
+      const linkHeader = response.links ? { link: response.links } : {};
+      const answer = response.page === undefined ? { body: response.body } : faults.malformed(url.pathname, response.page, response.body);
+      if (answer.raw) {
+        res.writeHead(response.status, { ...headers, ...linkHeader, 'content-type': answer.raw.contentType, 'content-length': Buffer.byteLength(answer.raw.text) });
+        res.end(answer.raw.text);
+        return;
+      }
+      return send(res, response.status, answer.body, { ...headers, ...linkHeader });
     } catch (error) {
       const failure = error instanceof HttpError ? error : oktaError(500, 'E0000001', { summary: String(error) });
       entry.status = failure.status;
@@ -223,9 +254,17 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
   };
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, { error: String(error) });
-    });
+    const run = (): void => {
+      handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) send(res, 500, { error: String(error) });
+      });
+    };
+    if ((req.url ?? '/').startsWith('/_admin/')) return run();
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => inFlight--);
+    if (latencyMs > 0) setTimeout(run, latencyMs);
+    else run();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
