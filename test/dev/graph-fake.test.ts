@@ -449,3 +449,30 @@ describe('admin API', () => {
     expect(Array.isArray((await admin('requests')).body)).toBe(true);
   });
 });
+
+describe('holding Graph requests', () => {
+  it('keeps requests unanswered until released, then answers them; the token endpoint is not held', async () => {
+    const release = fake.holdGraphRequests();
+    try {
+      let answered = false;
+      const held = graph('/users?$top=1').then((res) => {
+        answered = true;
+        return res;
+      });
+      // The request has arrived (it is logged, not yet answered) and waits; a token request meanwhile goes through.
+      const arrived = () => fake.requests.some((r) => r.path === '/v1.0/users?$top=1' && r.status === 500);
+      for (const until = Date.now() + 30_000; !arrived(); ) {
+        if (Date.now() > until) throw new Error('the held request never arrived');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(await newToken()).not.toBe('');
+      expect(answered).toBe(false);
+      release();
+      expect((await held).status).toBe(200);
+      // Released for good: the next request is answered at once.
+      expect((await graph('/users?$top=1')).status).toBe(200);
+    } finally {
+      release();
+    }
+  });
+});

@@ -41,6 +41,9 @@ export class DaemonProcess {
   /** Resolves when the process exits (and stdout is read to its end); rejects if a log line repeated a key. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private readonly repeated: { line: string; duplicates: readonly string[] }[] = [];
+  /** Told after each log line, and once when stdout ends (the daemon exited). */
+  private readonly listeners = new Set<() => void>();
+  private stdoutEnded = false;
   private stderrText = '';
 
   private constructor(readonly child: ChildProcess) {
@@ -52,11 +55,18 @@ export class DaemonProcess {
         this.logs.push(parsed.record);
         if (parsed.duplicates.length > 0) this.repeated.push({ line, duplicates: parsed.duplicates });
       } catch {
-        // not a log record
+        return; // not a log record
       }
+      for (const listener of [...this.listeners]) listener();
     });
     child.stderr!.on('data', (chunk: Buffer) => (this.stderrText += chunk.toString()));
-    const stdoutRead = new Promise<void>((resolve) => lines.once('close', resolve));
+    const stdoutRead = new Promise<void>((resolve) =>
+      lines.once('close', () => {
+        this.stdoutEnded = true;
+        for (const listener of [...this.listeners]) listener();
+        resolve();
+      }),
+    );
     const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
     this.exited = Promise.all([exit, stdoutRead]).then(([result]) => {
       this.throwIfRepeated();
@@ -89,23 +99,36 @@ export class DaemonProcess {
     return line.address as string;
   }
 
-  /** The first log line (from index `from` on) that matches; polls until it comes, the daemon exits, or a hang. */
-  async waitForLog(match: (record: LogRecord) => boolean, from = 0): Promise<LogRecord> {
-    const until = Date.now() + HANG_TIMEOUT_MS;
-    for (;;) {
-      this.throwIfRepeated();
-      const found = this.logs.slice(from).find(match);
-      if (found) return found;
-      if (this.child.exitCode !== null || this.child.signalCode !== null) {
-        // Its last lines may still be in the pipe.
-        await this.exited;
-        const last = this.logs.slice(from).find(match);
-        if (last) return last;
-        throw new Error(`daemon exited (${this.child.exitCode ?? this.child.signalCode}) before the log line came; stderr: ${this.stderrText}`);
-      }
-      if (Date.now() > until) throw new Error(`timed out waiting for a log line; last lines: ${JSON.stringify(this.logs.slice(-5))}`);
-      await new Promise((r) => setTimeout(r, 25));
-    }
+  /**
+   * The first log line (from index `from` of `logs` on) that matches, as soon as the daemon prints
+   * it. Rejects when the daemon exits without it, when a line repeats a key, or after a hang.
+   * (No timeout parameter: how long a line takes is the machine's business.)
+   */
+  waitForLog(match: (record: LogRecord) => boolean, options: { readonly from?: number } = {}): Promise<LogRecord> {
+    const from = options.from ?? 0;
+    return new Promise((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (outcome: () => void) => {
+        this.listeners.delete(check);
+        clearTimeout(timer);
+        outcome();
+      };
+      const check = (): void => {
+        if (this.repeated.length > 0) return settle(() => reject(new DuplicateKeyError(this.repeated)));
+        const found = this.logs.slice(from).find(match);
+        if (found) return settle(() => resolve(found));
+        if (this.stdoutEnded) {
+          const how = this.child.exitCode ?? this.child.signalCode;
+          return settle(() => reject(new Error(`daemon exited (${how}) before the log line came; stderr: ${this.stderrText}`)));
+        }
+      };
+      this.listeners.add(check);
+      timer = setTimeout(
+        () => settle(() => reject(new Error(`no such log line after ${HANG_TIMEOUT_MS} ms (a hang?); last lines: ${JSON.stringify(this.logs.slice(-5))}`))),
+        HANG_TIMEOUT_MS,
+      );
+      check();
+    });
   }
 
   /** Cycle summaries ("cycle success", "cycle failed", …) so far. */

@@ -133,7 +133,7 @@ describe('--sync-now beside the daemon', () => {
     try {
       const from = daemon.logs.length;
       daemonRun = fetch(`${url}/sync`, { method: 'POST', headers: { authorization: `Bearer ${SYNC_TOKEN}` } });
-      await daemon.waitForLog((l) => l.msg === 'cycle starting' && l.trigger === 'requested', from);
+      await daemon.waitForLog((l) => l.msg === 'cycle starting' && l.trigger === 'requested', { from });
       const oneShot = env.startCli(['--sync-now', '--config', noToken]);
       await oneShot.waitForLog((l) => l.msg === 'waiting for the cycle another process is running of this job to end');
       release();

@@ -76,14 +76,14 @@ describe('the daemon on a schedule', () => {
   it('reloads a changed config between cycles, and refuses an invalid one, keeping the old', async () => {
     const from = daemon.logs.length;
     const good = withTopLevel(config, { schedule: { every: '2s', fullSyncEvery: '0s' } });
-    const reloaded = await daemon.waitForLog((l) => l.msg === 'config reloaded', from);
+    const reloaded = await daemon.waitForLog((l) => l.msg === 'config reloaded', { from });
     expect(reloaded).toMatchObject({ reason: 'the config file changed', jobs: { app: 'every 2s' } });
     expect(good).toBe(config);
 
     const before = daemon.logs.length;
     writeFileSync(config, '{ "jobs": [ { "name": "app" } ] }');
     daemon.signal('SIGHUP');
-    const refused = await daemon.waitForLog((l) => l.msg === 'config reload refused; the running config stays in force', before);
+    const refused = await daemon.waitForLog((l) => l.msg === 'config reload refused; the running config stays in force', { from: before });
     expect(String(refused.error)).toContain('jobs[0].source');
     // The old config still runs cycles.
     const cyclesBefore = daemon.cycles().length;
