@@ -24,6 +24,8 @@ export interface FastScimStats {
   /** e.g. "POST /Users", "GET /Users?filter", "GET /Users/:id", "PATCH /Groups/:id". */
   byRoute: Record<string, number>;
   byStatus: Record<string, number>;
+  /** CPU time this server process spent since the counters were last reset: shows whether the app was the bottleneck. */
+  cpuMs: number;
 }
 
 export interface FastScimServer {
@@ -43,7 +45,16 @@ const MAX_PAGE = 1000;
 
 export async function startFastScimServer(options: FastScimServerOptions): Promise<FastScimServer> {
   const basePath = (options.basePath ?? '/scim/v2').replace(/\/+$/, '');
-  let stats: FastScimStats = { total: 0, byRoute: {}, byStatus: {} };
+  let stats: Omit<FastScimStats, 'cpuMs'> = { total: 0, byRoute: {}, byStatus: {} };
+  let cpuBase = process.cpuUsage();
+  const snapshot = (): FastScimStats => {
+    const cpu = process.cpuUsage(cpuBase);
+    return { ...structuredClone(stats), cpuMs: Math.round((cpu.user + cpu.system) / 1000) };
+  };
+  const reset = (): void => {
+    stats = { total: 0, byRoute: {}, byStatus: {} };
+    cpuBase = process.cpuUsage();
+  };
   let users!: ResourceStore;
   let groups!: ResourceStore;
   const expected = `Bearer ${options.token}`;
@@ -156,9 +167,9 @@ export async function startFastScimServer(options: FastScimServerOptions): Promi
     const key = `${method} ${url.pathname}`;
     switch (key) {
       case 'GET /_admin/stats':
-        return send(res, 200, stats as unknown as JsonObject);
+        return send(res, 200, snapshot() as unknown as JsonObject);
       case 'DELETE /_admin/stats':
-        stats = { total: 0, byRoute: {}, byStatus: {} };
+        reset();
         return send(res, 204);
       case 'GET /_admin/summary': {
         let members = 0;
@@ -181,8 +192,8 @@ export async function startFastScimServer(options: FastScimServerOptions): Promi
     adminUrl: `${origin}/_admin`,
     users,
     groups,
-    stats: () => structuredClone(stats),
-    resetStats: () => void (stats = { total: 0, byRoute: {}, byStatus: {} }),
+    stats: snapshot,
+    resetStats: reset,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
