@@ -70,6 +70,8 @@ export class Directory {
   private readonly membershipLog: MembershipChange[] = [];
   /** Lower-cased userPrincipalName → id over active and soft-deleted users: uniqueness checks and UPN lookups in O(1) at 100k users. */
   private readonly upnIndex = new Map<string, string>();
+  /** activeUsers() in creation order, kept until the set of active users changes: every listing page asks for it. */
+  private activeSorted: UserEntry[] | undefined;
 
   get seq(): number {
     return this.seqCounter;
@@ -100,6 +102,7 @@ export class Directory {
       existing.changeSeq = seq;
     } else {
       this.active.set(id, { kind: 'user', id, props, order: seq, changeSeq: seq });
+      this.activeSorted = undefined;
     }
     this.removalsById.delete(id);
     return id;
@@ -123,6 +126,7 @@ export class Directory {
     const entry = this.requireActiveUser(id);
     const seq = this.next();
     this.active.delete(id);
+    this.activeSorted = undefined;
     entry.props = { ...entry.props, deletedDateTime: new Date().toISOString() };
     entry.changeSeq = seq;
     this.deleted.set(id, entry);
@@ -139,6 +143,7 @@ export class Directory {
     entry.props = props;
     entry.changeSeq = this.next();
     this.active.set(id, entry);
+    this.activeSorted = undefined;
     this.removalsById.delete(id);
   }
 
@@ -146,6 +151,7 @@ export class Directory {
   hardDeleteUser(id: string): void {
     const entry = this.active.get(id) ?? this.deleted.get(id);
     if (!this.active.delete(id) && !this.deleted.delete(id)) throw new DirectoryError(`no user ${id}`);
+    this.activeSorted = undefined;
     this.reindexUpn(id, entry?.props, undefined);
     const seq = this.next();
     this.removalsById.set(id, { kind: 'user', id, seq, reason: 'deleted' });
@@ -153,7 +159,8 @@ export class Directory {
   }
 
   activeUsers(): UserEntry[] {
-    return [...this.active.values()].sort(byOrder);
+    this.activeSorted ??= [...this.active.values()].sort(byOrder);
+    return [...this.activeSorted];
   }
 
   deletedUsers(): UserEntry[] {
