@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --e2e [--users N] [--groups G] [--concurrency C] [--scenarios a,b] [--keep]`:
+ * `npm run bench -- --e2e [--users N] [--groups G] [--concurrency C] [--scenarios a,b] [--timeout-minutes M] [--keep]`:
  * provisiond end to end, as a user runs it. The Graph fake (HTTPS, its own process) holds N
  * users with the attributes 14 mappings read; a fast in-memory SCIM app (its own process) is the
  * target; the built CLI (`node dist/main.js --sync-now`) runs each scenario in a fresh process:
@@ -38,6 +38,8 @@ interface Options {
   readonly ceilingUsers: number;
   readonly scenarios: ReadonlySet<Scenario>;
   readonly keep: boolean;
+  /** A provisiond run longer than this is killed and reported as timed out (0 = no limit). */
+  readonly timeoutMs: number;
 }
 
 interface GraphInfo {
@@ -138,15 +140,29 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
       writeJobConfig(path, { statePath: join(dir, `${name}.db`), scimUrl: scim.url, graph: graphInfo, concurrency: options.concurrency, groups });
       return path;
     };
-    const sync = async (scenario: string, config: string, scim: ScimInfo, extra: string[] = [], killWhen?: () => Promise<boolean>): Promise<{ run: TimedRun; stats: ScimStats; cycle?: Record<string, unknown> }> => {
+    const sync = async (
+      scenario: string,
+      config: string,
+      scim: ScimInfo,
+      extra: string[] = [],
+      killWhen?: () => Promise<boolean>,
+    ): Promise<{ run: TimedRun; stats: ScimStats; cycle?: Record<string, unknown>; timedOut: boolean }> => {
       await fetch(`${scim.adminUrl}/stats`, { method: 'DELETE' });
       const logFile = join(logs, `${scenario}.log`);
-      const run = await runTimed(CLI, { args: ['--sync-now', '--config', config, ...extra], env: cliEnv, cwd: dir, logFile, killWhen });
+      const start = performance.now();
+      let timedOut = false;
+      const limit = async (): Promise<boolean> => {
+        if (options.timeoutMs > 0 && performance.now() - start > options.timeoutMs) return (timedOut = true);
+        return killWhen ? killWhen() : false;
+      };
+      const run = await runTimed(CLI, { args: ['--sync-now', '--config', config, ...extra], env: cliEnv, cwd: dir, logFile, killWhen: limit });
       const stats = await scimStats(scim);
       const cycle = cycleSummary(logFile);
-      return { run, stats, ...(cycle ? { cycle } : {}) };
+      if (timedOut) console.log(`${scenario}: stopped after ${options.timeoutMs / 60_000} minutes (--timeout-minutes)`);
+      return { run, stats, ...(cycle ? { cycle } : {}), timedOut };
     };
-    const record = (scenario: string, outcome: { run: TimedRun; stats: ScimStats; cycle?: Record<string, unknown> }, checks: Record<string, unknown> = {}): ScenarioResult => {
+    const record = (scenario: string, outcome: { run: TimedRun; stats: ScimStats; cycle?: Record<string, unknown>; timedOut: boolean }, extraChecks: Record<string, unknown> = {}): ScenarioResult => {
+      const checks = outcome.timedOut ? { timedOut: true, ...extraChecks } : extraChecks;
       const creates = outcome.stats.byRoute['POST /Users'] ?? 0;
       const seconds = outcome.run.wallMs / 1000;
       const result: ScenarioResult = {
@@ -190,10 +206,15 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
     let initialWallMs: number | undefined;
     if (needsInitial) {
       const initial = await sync('initial', mainConfig, main.info);
-      initialWallMs = initial.run.wallMs;
       const checks = await verifyUsers(main.info);
       checks['ceilingBodyShape'] = await compareShape(main.info, scimToken);
       record('initial', initial, checks);
+      if (initial.timedOut) {
+        console.log('the initial sync did not finish: the scenarios that build on it are skipped');
+        for (const s of ['incremental', 'full', 'changed', 'kill', 'groups'] as const) (options.scenarios as Set<Scenario>).delete(s);
+      } else {
+        initialWallMs = initial.run.wallMs;
+      }
     }
     if (want('incremental')) record('incremental (no change)', await sync('incremental', mainConfig, main.info));
     if (want('full')) record('full (no change)', await sync('full', mainConfig, main.info, ['--full']));
@@ -302,6 +323,7 @@ function parseOptions(argv: readonly string[]): Options {
     ceilingUsers: int('ceiling-users', Math.min(users, 20_000)),
     scenarios: scenarios as Set<Scenario>,
     keep: argv.includes('--keep'),
+    timeoutMs: Math.max(0, Number(value('timeout-minutes') ?? 0) || 0) * 60_000,
   };
 }
 
