@@ -94,7 +94,7 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
   const results: ScenarioResult[] = [];
   const ceilings: (CeilingResult & { when: string; appCpuMs: number })[] = [];
   const started = new Date();
-  console.log(`provisiond e2e bench: ${options.users} users, ${options.groups} groups, concurrency ${options.concurrency}, scenarios ${[...options.scenarios].join(',')}; work dir ${dir}`);
+  console.log(`provisiond e2e bench: ${options.users} users, ${options.scenarios.has('groups') ? options.groups : 0} groups, concurrency ${options.concurrency}, scenarios ${[...options.scenarios].join(',')}; work dir ${dir}`);
 
   try {
     // ---- the directory ------------------------------------------------------------------

@@ -60,6 +60,8 @@ describe('start-up loads only what the command uses', () => {
     expect(run.code).toBe(0);
     expect(modules.filter((m) => /\/node_modules\/@azure\/identity\//.test(m)).length).toBeGreaterThan(0);
     expect(modules.filter((m) => /\/node_modules\/@microsoft\/microsoft-graph-client\//.test(m)).length).toBeGreaterThan(0);
+    // A one-shot cycle runs no daemon: no metrics registry.
+    expect(modules.filter((m) => DAEMON_ONLY.test(m))).toEqual([]);
   });
 
   it.each([
