@@ -2,17 +2,21 @@
 /**
  * The provisiond command line: one module per command under cli/commands/.
  * Exit codes are in cli/exit.ts and the README.
+ *
+ * Start-up time matters (`validate`, `status` and `--help` run in CI and by hand), so this module
+ * and the command registrations import only what parsing needs; each command loads its engine,
+ * the IdP SDKs and the daemon when it runs (test/e2e/lazy-loading.test.ts keeps it so).
  */
 import { Command, Option } from 'commander';
 import { registerExpr } from './cli/commands/expr.js';
 import { registerPlan } from './cli/commands/plan.js';
 import { registerPreview } from './cli/commands/preview.js';
-import { runRoot } from './cli/commands/run.js';
+import type { RootOptions } from './cli/commands/run.js';
 import { registerSchema } from './cli/commands/schema.js';
 import { registerStatus } from './cli/commands/status.js';
 import { registerValidate } from './cli/commands/validate.js';
 import { EXIT } from './cli/exit.js';
-import { UsageError } from './cli/runner.js';
+import { UsageError } from './cli/jobs.js';
 
 const program = new Command()
   .name('provisiond')
@@ -23,7 +27,10 @@ const program = new Command()
   .option('--allow-deletes', 'with --sync-now: let disables and deletes above safety.maxDeletes through, once')
   .option('--full', 'with --sync-now: read the whole directory, where the cycle would read only changes')
   .showHelpAfterError()
-  .action(runRoot);
+  .action(async (options: RootOptions) => {
+    const { runRoot } = await import('./cli/commands/run.js');
+    await runRoot(options);
+  });
 
 registerValidate(program);
 registerPlan(program);

@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: the engine's hot paths on generated data, timed, printed as a table and
  * written to bench/results/latest.json. Speed is measured here, never asserted in tests.
+ * `npm run bench -- --e2e [--users N …]` runs the end-to-end benchmark instead (e2e.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -121,4 +122,9 @@ function main(): void {
   console.log(`written to ${file}`);
 }
 
-main();
+if (process.argv.includes('--e2e')) {
+  const { runE2eBench } = await import('./e2e.js');
+  await runE2eBench(process.argv.slice(2));
+} else {
+  main();
+}

@@ -10,6 +10,10 @@ import { createSource } from '../sources/index.js';
 import type { Source } from '../sources/source.js';
 import { StateStore } from '../state/store.js';
 import { runCycle, type CycleReport } from '../engine/cycle.js';
+import { selectJobs } from './jobs.js';
+
+// Re-exported for the callers that import them from here; they live in jobs.ts so light commands need not load the engine.
+export { selectJobs, UsageError } from './jobs.js';
 
 export interface RunOptions {
   readonly jobName?: string;
@@ -19,19 +23,6 @@ export interface RunOptions {
   readonly force?: boolean;
   /** Read the whole directory, even where an incremental read would do. */
   readonly full?: boolean;
-}
-
-export function selectJobs(loaded: LoadedConfig, jobName?: string): readonly PreparedJob[] {
-  if (jobName === undefined) return loaded.jobs;
-  const job = loaded.jobs.find((j) => j.config.name === jobName);
-  if (!job) {
-    throw new UsageError(`no job named "${jobName}" in ${loaded.file} (jobs: ${loaded.jobs.map((j) => j.config.name).join(', ')})`);
-  }
-  return [job];
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 /**
@@ -63,7 +54,7 @@ async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<strin
   const sourceName = job.config.source;
   let source = sources.get(sourceName);
   if (!source) {
-    source = createSource(sourceName, loaded.config.sources[sourceName]!);
+    source = await createSource(sourceName, loaded.config.sources[sourceName]!);
     sources.set(sourceName, source);
   }
   const target = job.config.target;

@@ -1,14 +1,20 @@
-/** The source registry: a new IdP is a new adapter here, nothing else in the engine changes. */
+/**
+ * The source registry: a new IdP is a new adapter here, nothing else in the engine changes.
+ * Each adapter is imported when a job first needs it: the IdP SDKs take most of a second to
+ * load, and commands that never read a directory (validate, expr, status, --help) must not pay it.
+ */
 import type { SourceConfig } from '../config/schema.js';
-import { EntraSource } from './entra/entra-source.js';
-import { OktaSource } from './okta/okta-source.js';
 import type { Source } from './source.js';
 
-export function createSource(name: string, config: SourceConfig): Source {
+export async function createSource(name: string, config: SourceConfig): Promise<Source> {
   switch (config.type) {
-    case 'entra':
+    case 'entra': {
+      const { EntraSource } = await import('./entra/entra-source.js');
       return new EntraSource(name, config);
-    case 'okta':
+    }
+    case 'okta': {
+      const { OktaSource } = await import('./okta/okta-source.js');
       return new OktaSource(name, config);
+    }
   }
 }

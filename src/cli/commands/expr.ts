@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { compileExpression, ExpressionError, ExpressionEvaluationError, IGNORE_FLOW } from '../../mapping/expression/index.js';
 import type { AttributeValue } from '../../sources/source.js';
 import { EXIT } from '../exit.js';
 
@@ -16,7 +15,9 @@ export function registerExpr(program: Command): void {
     .argument('<expression>', 'e.g. \'Join(" ", [givenName], [surname])\'')
     .option('--attrs <json>', 'source attributes as a JSON object', '{}')
     .option('--soft-deleted', 'evaluate with IsSoftDeleted = True')
-    .action((text: string, options: ExprOptions) => {
+    .action(async (text: string, options: ExprOptions) => {
+      // The expression engine loads only for this command, so --help and the others start fast.
+      const { compileExpression, ExpressionError, ExpressionEvaluationError, IGNORE_FLOW } = await import('../../mapping/expression/index.js');
       let attributes: Record<string, AttributeValue>;
       try {
         const parsed: unknown = JSON.parse(options.attrs);

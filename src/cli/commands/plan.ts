@@ -1,9 +1,6 @@
 import type { Command } from 'commander';
-import { createLogger } from '../../log.js';
 import { EXIT } from '../exit.js';
-import { formatPlan, readIncomplete } from '../format-plan.js';
-import { loadOrExit, type GlobalOptions } from '../load.js';
-import { runJobs } from '../runner.js';
+import type { GlobalOptions } from '../load.js';
 
 export function registerPlan(program: Command): void {
   program
@@ -12,7 +9,10 @@ export function registerPlan(program: Command): void {
     .option('--job <name>', 'only this job')
     .action(async (options: { job?: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
+      const { loadOrExit } = await import('../load.js'); // the config schema (zod, yaml) loads only when a command reads a config
       const loaded = loadOrExit(globals.config);
+      // Loaded here, not at the top: --help and the other commands must not pay for the engine and the SDKs.
+      const [{ createLogger }, { formatPlan, readIncomplete }, { runJobs }] = await Promise.all([import('../../log.js'), import('../format-plan.js'), import('../runner.js')]);
       // Logs go to stderr so the plan on stdout can be piped or diffed.
       const log = createLogger(loaded.config.log.level === 'info' ? 'warn' : loaded.config.log.level, process.stderr);
       const reports = await runJobs(loaded, { jobName: options.job ?? globals.job, dryRun: true, allowDeletes: false }, log);

@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
-import { compileUserScope } from '../../engine/scope.js';
-import { previewUser } from '../../engine/preview.js';
-import { realEnvironment } from '../../mapping/map.js';
-import { createSource } from '../../sources/index.js';
-import { StateStore } from '../../state/store.js';
 import { EXIT } from '../exit.js';
-import { loadOrExit, type GlobalOptions } from '../load.js';
-import { selectJobs } from '../runner.js';
+import { selectJobs } from '../jobs.js';
+import type { GlobalOptions } from '../load.js';
 
 /** Reads one user from the IdP and shows the SCIM requests provisiond would send for it. Sends nothing. */
 export function registerPreview(program: Command): void {
@@ -20,10 +15,19 @@ export function registerPreview(program: Command): void {
       const globals = command.optsWithGlobals<GlobalOptions>();
       const jobName = options.job ?? globals.job;
       if (!jobName) command.error("error: required option '--job <name>' not specified", { exitCode: EXIT.config });
+      const { loadOrExit } = await import('../load.js'); // the config schema (zod, yaml) loads only when a command reads a config
       const loaded = loadOrExit(globals.config);
       const [job] = selectJobs(loaded, jobName);
       if (!job) return;
-      const source = createSource(job.config.source, loaded.config.sources[job.config.source]!);
+      // Loaded here, not at the top: --help and the other commands must not pay for the engine and the SDKs.
+      const [{ compileUserScope }, { previewUser }, { realEnvironment }, { createSource }, { StateStore }] = await Promise.all([
+        import('../../engine/scope.js'),
+        import('../../engine/preview.js'),
+        import('../../mapping/map.js'),
+        import('../../sources/index.js'),
+        import('../../state/store.js'),
+      ]);
+      const source = await createSource(job.config.source, loaded.config.sources[job.config.source]!);
       const matchSources = job.config.users.match.map((r) => r.source);
       const filters = job.config.scope.filters;
       const user = await source.readUser(options.user, { attributes: [...job.users.sourceAttributes, ...filters.map((f) => f.attribute), ...matchSources] });

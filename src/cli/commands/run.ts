@@ -1,6 +1,4 @@
 import type { CycleOutcome } from '../../engine/cycle.js';
-import { runDaemon } from '../../daemon/daemon.js';
-import { syncNow } from '../../daemon/sync-now.js';
 import { createLogger } from '../../log.js';
 import { StateStore } from '../../state/store.js';
 import { EXIT } from '../exit.js';
@@ -24,6 +22,8 @@ export async function runRoot(options: RootOptions): Promise<void> {
   const loaded = loadOrExit(options.config);
   const log = createLogger(loaded.config.log.level);
   if (options.syncNow) {
+    // The daemon's modules (HTTP server, metrics, scheduler) load only for the daemon, and the reverse.
+    const { syncNow } = await import('../../daemon/sync-now.js');
     const store = StateStore.open(loaded.config.state.path);
     try {
       const reports = await syncNow(loaded, { jobName: options.job, allowDeletes: options.allowDeletes ?? false, full: options.full ?? false }, store, log);
@@ -33,6 +33,7 @@ export async function runRoot(options: RootOptions): Promise<void> {
     }
     return;
   }
+  const { runDaemon } = await import('../../daemon/daemon.js');
   await runDaemon({ configFile: options.config, loaded, log });
 }
 

@@ -1,11 +1,11 @@
 import type { Command } from 'commander';
-import { configJsonSchema } from '../../config/json-schema.js';
 
 export function registerSchema(program: Command): void {
   program
     .command('schema')
     .description('print the JSON Schema of the config file, for editor completion and validation')
-    .action(() => {
+    .action(async () => {
+      const { configJsonSchema } = await import('../../config/json-schema.js'); // zod loads only for this command
       process.stdout.write(`${JSON.stringify(configJsonSchema(), null, 2)}\n`);
     });
 }

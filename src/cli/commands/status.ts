@@ -1,11 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { currentProcessOwner } from '../../daemon/lock.js';
-import { collectStatus, formatStatus } from '../../daemon/status.js';
-import { StateStore } from '../../state/store.js';
 import { EXIT } from '../exit.js';
-import { loadOrExit, type GlobalOptions } from '../load.js';
-import { selectJobs, UsageError } from '../runner.js';
+import { selectJobs, UsageError } from '../jobs.js';
+import type { GlobalOptions } from '../load.js';
 
 export function registerStatus(program: Command): void {
   program
@@ -14,8 +11,9 @@ export function registerStatus(program: Command): void {
     .option('--job <name>', 'only this job')
     .option('--runs <n>', 'runs to show per job', '5')
     .option('--json', 'print JSON instead of text')
-    .action((options: { job?: string; runs: string; json?: boolean }, command: Command) => {
+    .action(async (options: { job?: string; runs: string; json?: boolean }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
+      const { loadOrExit } = await import('../load.js'); // the config schema (zod, yaml) loads only when a command reads a config
       const loaded = loadOrExit(globals.config);
       const runs = Number(options.runs);
       if (!Number.isInteger(runs) || runs < 1) throw new UsageError(`--runs takes a positive whole number, not "${options.runs}"`);
@@ -26,6 +24,12 @@ export function registerStatus(program: Command): void {
         process.exitCode = EXIT.ok;
         return;
       }
+      // Loaded here, not at the top: --help and the other commands must not pay for SQLite and the daemon's modules.
+      const [{ currentProcessOwner }, { collectStatus, formatStatus }, { StateStore }] = await Promise.all([
+        import('../../daemon/lock.js'),
+        import('../../daemon/status.js'),
+        import('../../state/store.js'),
+      ]);
       const store = StateStore.open(path);
       try {
         const report = collectStatus(store, path, jobs, currentProcessOwner(), runs);

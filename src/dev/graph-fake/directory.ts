@@ -68,6 +68,10 @@ export class Directory {
   private readonly groupEntries = new Map<string, GroupEntry>();
   private readonly removalsById = new Map<string, Removal>();
   private readonly membershipLog: MembershipChange[] = [];
+  /** Lower-cased userPrincipalName → id over active and soft-deleted users: uniqueness checks and UPN lookups in O(1) at 100k users. */
+  private readonly upnIndex = new Map<string, string>();
+  /** activeUsers() in creation order, kept until the set of active users changes: every listing page asks for it. */
+  private activeSorted: UserEntry[] | undefined;
 
   get seq(): number {
     return this.seqCounter;
@@ -91,12 +95,14 @@ export class Directory {
       id,
     };
     this.assertUniqueUpn(props, id);
+    this.reindexUpn(id, existing?.props, props);
     const seq = this.next();
     if (existing) {
       existing.props = props;
       existing.changeSeq = seq;
     } else {
       this.active.set(id, { kind: 'user', id, props, order: seq, changeSeq: seq });
+      this.activeSorted = undefined;
     }
     this.removalsById.delete(id);
     return id;
@@ -111,6 +117,7 @@ export class Directory {
       else props[key] = value;
     }
     this.assertUniqueUpn(props, id);
+    this.reindexUpn(id, entry.props, props);
     entry.props = props;
     entry.changeSeq = this.next();
   }
@@ -119,6 +126,7 @@ export class Directory {
     const entry = this.requireActiveUser(id);
     const seq = this.next();
     this.active.delete(id);
+    this.activeSorted = undefined;
     entry.props = { ...entry.props, deletedDateTime: new Date().toISOString() };
     entry.changeSeq = seq;
     this.deleted.set(id, entry);
@@ -130,23 +138,29 @@ export class Directory {
     if (!entry) throw new DirectoryError(`no soft-deleted user ${id}`);
     const { deletedDateTime: _dropped, ...props } = entry.props;
     this.assertUniqueUpn(props, id, this.active);
+    this.reindexUpn(id, entry.props, props);
     this.deleted.delete(id);
     entry.props = props;
     entry.changeSeq = this.next();
     this.active.set(id, entry);
+    this.activeSorted = undefined;
     this.removalsById.delete(id);
   }
 
   /** Purges a user, active or soft-deleted; group memberships go with it. */
   hardDeleteUser(id: string): void {
+    const entry = this.active.get(id) ?? this.deleted.get(id);
     if (!this.active.delete(id) && !this.deleted.delete(id)) throw new DirectoryError(`no user ${id}`);
+    this.activeSorted = undefined;
+    this.reindexUpn(id, entry?.props, undefined);
     const seq = this.next();
     this.removalsById.set(id, { kind: 'user', id, seq, reason: 'deleted' });
     this.dropMember(id, seq);
   }
 
   activeUsers(): UserEntry[] {
-    return [...this.active.values()].sort(byOrder);
+    this.activeSorted ??= [...this.active.values()].sort(byOrder);
+    return [...this.activeSorted];
   }
 
   deletedUsers(): UserEntry[] {
@@ -157,12 +171,8 @@ export class Directory {
   findUser(key: string): UserEntry | undefined {
     const byId = this.active.get(key);
     if (byId) return byId;
-    const upn = key.toLowerCase();
-    for (const entry of this.active.values()) {
-      const candidate = entry.props['userPrincipalName'];
-      if (typeof candidate === 'string' && candidate.toLowerCase() === upn) return entry;
-    }
-    return undefined;
+    const owner = this.upnIndex.get(key.toLowerCase());
+    return owner === undefined ? undefined : this.active.get(owner);
   }
 
   findDeletedUser(id: string): UserEntry | undefined {
@@ -304,16 +314,17 @@ export class Directory {
   private assertUniqueUpn(props: Record<string, unknown>, id: string, scope?: Map<string, UserEntry>): void {
     const upn = props['userPrincipalName'];
     if (typeof upn !== 'string') return;
-    const wanted = upn.toLowerCase();
-    const pools = scope ? [scope] : [this.active, this.deleted];
-    for (const pool of pools) {
-      for (const entry of pool.values()) {
-        const other = entry.props['userPrincipalName'];
-        if (entry.id !== id && typeof other === 'string' && other.toLowerCase() === wanted) {
-          throw new DirectoryError(`userPrincipalName ${upn} is already used by ${entry.id}`);
-        }
-      }
-    }
+    const owner = this.upnIndex.get(upn.toLowerCase());
+    if (owner === undefined || owner === id) return;
+    if (scope && !scope.has(owner)) return;
+    throw new DirectoryError(`userPrincipalName ${upn} is already used by ${owner}`);
+  }
+
+  private reindexUpn(id: string, before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): void {
+    const old = before?.['userPrincipalName'];
+    if (typeof old === 'string' && this.upnIndex.get(old.toLowerCase()) === id) this.upnIndex.delete(old.toLowerCase());
+    const upn = after?.['userPrincipalName'];
+    if (typeof upn === 'string') this.upnIndex.set(upn.toLowerCase(), id);
   }
 }
 

@@ -122,7 +122,8 @@ export function project(entry: DirectoryEntry, options: ProjectOptions = {}): Re
   for (const name of names) {
     if (name === 'id' || NAVIGATION_PROPS.has(name)) continue;
     const value = lookup(entry.props, name);
-    out[name] = value === undefined ? (COLLECTION_PROPS.has(name) ? [] : null) : structuredClone(value);
+    // Only objects need a copy (callers may not mutate the store through a response); cloning every string made a 100k-user read take seconds.
+    out[name] = value === undefined ? (COLLECTION_PROPS.has(name) ? [] : null) : typeof value === 'object' && value !== null ? structuredClone(value) : value;
   }
   return out;
 }

@@ -1,0 +1,22 @@
+import { closeOnSignals, intArg, isEntryModule, parseArgs } from './cli.js';
+import { startFastScimServer } from './fast-scim/server.js';
+
+export { startFastScimServer } from './fast-scim/server.js';
+export type { FastScimServer, FastScimServerOptions, FastScimStats } from './fast-scim/server.js';
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const token = args.get('token');
+  if (!token) throw new Error('--token is required');
+  const basePath = args.get('base-path');
+  const server = await startFastScimServer({ port: intArg(args, 'port', 0), token, ...(basePath === undefined ? {} : { basePath }) });
+  closeOnSignals(() => server.close());
+  process.stdout.write(`${JSON.stringify({ url: server.url, adminUrl: server.adminUrl })}\n`);
+}
+
+if (isEntryModule(import.meta.url)) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
