@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DirectoryError, type GroupInput } from './directory.js';
-import type { DeltaExpiryOptions, FailPageOptions, ThrottleOptions } from './faults.js';
+import type { DeltaExpiryOptions, FailPageOptions, MalformPageOptions, ThrottleOptions } from './faults.js';
 import type { ServicePrincipalInput } from './service-principals.js';
 import { HttpError, isRecord, readJson, sendJson } from './http.js';
 import type { GraphFake } from './server.js';
@@ -87,6 +87,11 @@ export async function handleAdmin(fake: GraphFake, req: IncomingMessage, res: Se
         const { page, ...options } = object();
         // JSON has no Infinity; a missing `times` already means "for good".
         fake.failPage(Number(page), options as FailPageOptions);
+        return sendJson(res, 204, undefined);
+      }
+      case 'POST malformPage': {
+        const { page, ...options } = object();
+        fake.malformPage(Number(page), options as unknown as MalformPageOptions);
         return sendJson(res, 204, undefined);
       }
       case 'DELETE faults':

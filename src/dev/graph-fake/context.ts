@@ -55,3 +55,9 @@ export function nextLink(ctx: GraphContext, req: GraphRequest, skiptoken: string
 function encodeODataValue(value: string): string {
   return encodeURIComponent(value).replace(/%2C/gi, ',').replace(/%24/g, '$');
 }
+
+/** The path and query a request was sent with (query in URLSearchParams' encoding). */
+export function requestPath(ctx: GraphContext, req: GraphRequest): string {
+  const query = req.params.toString();
+  return `${new URL(ctx.graphUrl).pathname}/${req.segments.map(encodeURIComponent).join('/')}${query ? `?${query}` : ''}`;
+}

@@ -1,5 +1,5 @@
 import type { DirectoryEntry, ObjectKind } from './directory.js';
-import { contextUrl, selectFor, type GraphContext, type GraphRequest } from './context.js';
+import { contextUrl, requestPath, selectFor, type GraphContext, type GraphRequest } from './context.js';
 import { graphError } from './http.js';
 import { decodeCursor, encodeCursor, parseSelect } from './odata.js';
 import { ODATA_TYPE, project } from './projection.js';
@@ -21,6 +21,8 @@ interface DeltaState {
   afterId: string;
   /** Faults' token generation when the round was started; an older one is an expired token. */
   generation: number;
+  /** 1-based page of the round, for malformPage() rules; absent in tokens of older rounds. */
+  page?: number;
 }
 
 interface Change {
@@ -44,21 +46,21 @@ export function deltaPage(ctx: GraphContext, req: GraphRequest, kind: DeltaKind)
   const body: Record<string, unknown> = { '@odata.context': contextUrl(ctx, PATH[kind], select) };
   const last = slice[slice.length - 1];
   if (changes.length > slice.length && last) {
-    const next: DeltaState = { ...state, afterSeq: last.seq, afterId: last.id };
+    const next: DeltaState = { ...state, afterSeq: last.seq, afterId: last.id, page: (state.page ?? 1) + 1 };
     body['@odata.nextLink'] = `${base}?$skiptoken=${encodeCursor({ page: 0, after: last.seq, state: { ...next } })}`;
   } else {
     const following: DeltaState = { since: state.upto, upto: 0, select: state.select, members: state.members, afterSeq: 0, afterId: '', generation: state.generation };
     body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeCursor({ page: 0, after: 0, state: { ...following } })}`;
   }
   body['value'] = slice.map((c) => c.json);
-  return body;
+  return kind === 'user' ? ctx.faults.malformed('delta', state.page ?? 1, body, requestPath(ctx, req)) : body;
 }
 
 function startOrResume(ctx: GraphContext, req: GraphRequest, kind: DeltaKind): DeltaState {
   const skip = req.params.get('$skiptoken');
   if (skip !== null) return unexpired(ctx, stateFrom(skip));
   const delta = req.params.get('$deltatoken');
-  if (delta !== null && delta !== 'latest') return { ...unexpired(ctx, stateFrom(delta)), upto: ctx.directory.seq, afterSeq: 0, afterId: '' };
+  if (delta !== null && delta !== 'latest') return { ...unexpired(ctx, stateFrom(delta)), upto: ctx.directory.seq, afterSeq: 0, afterId: '', page: 1 };
 
   const requested = parseSelect(req.params);
   const members = kind === 'group' && (requested ?? []).some((s) => s.toLowerCase() === 'members');

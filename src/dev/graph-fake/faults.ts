@@ -1,4 +1,4 @@
-import { graphError, type HttpError } from './http.js';
+import { graphError, RawAnswer, type HttpError } from './http.js';
 
 export interface ThrottleOptions {
   /** Throttle every Nth Graph request from now on (N, 2N, ...). */
@@ -24,6 +24,46 @@ export interface DeltaExpiryOptions {
   /** Default "SyncStateNotFound"; Graph also uses "resyncRequired", in varying case. */
   code?: string;
 }
+
+/**
+ * How a page answers 200 with something that is not a Graph page, as a corporate proxy, a broken
+ * gateway or a Graph bug might:
+ * - `html`: a text/html sign-in page;
+ * - `emptyObject`: `{}`;
+ * - `valueObject`: `"value": {}` (the page's other keys kept);
+ * - `nullItem`: a `null` added at the start of `value` (no user taken out);
+ * - `userWithoutId`: the first object of `value` without its `id`;
+ * - `foreignNextLink`: `@odata.nextLink` pointing at `origin` (same path and query), on the last page too.
+ */
+export type MalformedPage = 'html' | 'emptyObject' | 'valueObject' | 'nullItem' | 'userWithoutId' | 'foreignNextLink';
+export const MALFORMED_PAGES: readonly MalformedPage[] = ['html', 'emptyObject', 'valueObject', 'nullItem', 'userWithoutId', 'foreignNextLink'];
+
+/**
+ * The listings a malformed page can be injected into: GET /users, /directory/deletedItems/microsoft.graph.user,
+ * /users/delta (pages of one round, the `$deltatoken=latest` answer included), /groups, and any group's (transitive) members.
+ */
+export type FaultListing = 'users' | 'deletedUsers' | 'delta' | 'groups' | 'members';
+export const FAULT_LISTINGS: readonly FaultListing[] = ['users', 'deletedUsers', 'delta', 'groups', 'members'];
+
+export interface MalformPageOptions {
+  /** Default 'users'. */
+  listing?: FaultListing;
+  fault: MalformedPage;
+  /** For `foreignNextLink`: the origin the link points at, e.g. https://127.0.0.1:4431. */
+  origin?: string;
+  /** How many answers of that page are malformed; Infinity (the default) for good. */
+  times?: number;
+}
+
+interface MalformRule {
+  fault: MalformedPage;
+  origin: string | undefined;
+  remaining: number;
+}
+
+const SIGN_IN_PAGE =
+  '<!DOCTYPE html><html><head><title>Sign in to continue</title></head><body><form method="post" action="/proxy/login">' +
+  '<input name="username"><input name="password" type="password"><button>Sign in</button></form></body></html>';
 
 interface ThrottleRule {
   every: number | undefined;
@@ -58,8 +98,10 @@ function faultError(status: number, retryAfterSeconds: number | undefined): Http
 export class Faults {
   private throttleRule: ThrottleRule | undefined;
   private readonly pageRules = new Map<number, PageRule>();
+  private readonly malformRules = new Map<string, MalformRule>();
   private throttledCount = 0;
   private failedPageCount = 0;
+  private malformedPageCount = 0;
   private deltaGeneration = 0;
   private deltaExpiry: Required<DeltaExpiryOptions> = { status: 410, code: 'SyncStateNotFound' };
 
@@ -69,6 +111,10 @@ export class Faults {
 
   get failedPages(): number {
     return this.failedPageCount;
+  }
+
+  get malformedPages(): number {
+    return this.malformedPageCount;
   }
 
   /** Replaces any previous throttle rule. */
@@ -94,6 +140,53 @@ export class Faults {
     });
   }
 
+  /** Makes page `page` (1-based) of a listing answer 200 with something that is not a Graph page. Replaces that page's previous rule. */
+  malformPage(page: number, options: MalformPageOptions): void {
+    if (!Number.isInteger(page) || page < 1) throw new Error('malformPage: page is 1-based');
+    const listing = options.listing ?? 'users';
+    if (!FAULT_LISTINGS.includes(listing)) throw new Error(`malformPage: listing must be one of ${FAULT_LISTINGS.join(', ')}`);
+    if (!MALFORMED_PAGES.includes(options.fault)) throw new Error(`malformPage: fault must be one of ${MALFORMED_PAGES.join(', ')}`);
+    let origin: string | undefined;
+    if (options.fault === 'foreignNextLink') {
+      if (typeof options.origin !== 'string') throw new Error('malformPage: foreignNextLink needs an origin');
+      origin = new URL(options.origin).origin;
+    }
+    this.malformRules.set(`${listing} ${page}`, { fault: options.fault, origin, remaining: options.times ?? Infinity });
+  }
+
+  /**
+   * The page as the rule for it says, or `body` unchanged. `requestPath` is the path and query
+   * the page was asked with (for a foreign nextLink). Throws RawAnswer for an HTML page.
+   */
+  malformed(listing: FaultListing, page: number, body: Record<string, unknown>, requestPath: string): Record<string, unknown> {
+    const rule = this.malformRules.get(`${listing} ${page}`);
+    if (!rule || rule.remaining <= 0) return body;
+    rule.remaining -= 1;
+    this.malformedPageCount += 1;
+    const value = Array.isArray(body['value']) ? (body['value'] as unknown[]) : [];
+    switch (rule.fault) {
+      case 'html':
+        throw new RawAnswer(200, 'text/html; charset=utf-8', SIGN_IN_PAGE);
+      case 'emptyObject':
+        return {};
+      case 'valueObject':
+        return { ...body, value: {} };
+      case 'nullItem':
+        return { ...body, value: [null, ...value] };
+      case 'userWithoutId': {
+        const [first, ...rest] = value;
+        if (typeof first !== 'object' || first === null) return { ...body, value: [{ displayName: 'No Id' }, ...rest] };
+        const { id: _id, ...withoutId } = first as Record<string, unknown>;
+        return { ...body, value: [withoutId, ...rest] };
+      }
+      case 'foreignNextLink': {
+        const real = typeof body['@odata.nextLink'] === 'string' ? new URL(body['@odata.nextLink']) : undefined;
+        const link = `${rule.origin as string}${real ? `${real.pathname}${real.search}` : requestPath}`;
+        return { ...body, '@odata.nextLink': link };
+      }
+    }
+  }
+
   /**
    * Every delta and skip token handed out so far stops working (as after Graph's 7-day limit);
    * tokens handed out afterwards work. Not undone by clear(): an expired sync state stays expired.
@@ -116,6 +209,7 @@ export class Faults {
   clear(): void {
     this.throttleRule = undefined;
     this.pageRules.clear();
+    this.malformRules.clear();
   }
 
   /** Called once per authenticated Graph request. */

@@ -1,8 +1,9 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { contextUrl, nextLink, selectFor, type GraphContext, type GraphRequest } from './context.js';
+import { contextUrl, nextLink, requestPath, selectFor, type GraphContext, type GraphRequest } from './context.js';
 import type { DirectoryEntry, GroupEntry, ObjectKind, UserEntry } from './directory.js';
 import { graphError, notFound, segmentNotFound } from './http.js';
 import { deltaPage } from './delta.js';
+import type { FaultListing } from './faults.js';
 import { decodeCursor, encodeCursor, parseFilter, parseSelect, parseTop, type Predicate } from './odata.js';
 import { parseExpand, project, resolveSelect, type Expand } from './projection.js';
 import { isServicePrincipalsSegment, routeServicePrincipals } from './service-principal-routes.js';
@@ -40,6 +41,7 @@ function routeUsers(ctx: GraphContext, req: GraphRequest, rest: string[]): Json 
       contextPath: 'users',
       // Page failures target the main user listing: that is the read a sync must not half-apply.
       failable: true,
+      faultListing: 'users',
       expand: parseExpand(req.params),
     });
   }
@@ -79,7 +81,7 @@ function addManager(ctx: GraphContext, user: UserEntry, body: Json, expand: Expa
 function routeGroups(ctx: GraphContext, req: GraphRequest, rest: string[]): Json {
   const [id, nav, cast, ...more] = rest;
   if (id === undefined) {
-    return listPage(ctx, req, { kind: 'group', items: applyFilter(ctx.directory.groups(), req.params), contextPath: 'groups' });
+    return listPage(ctx, req, { kind: 'group', items: applyFilter(ctx.directory.groups(), req.params), contextPath: 'groups', faultListing: 'groups' });
   }
   if (id === 'delta' && nav === undefined) return deltaPage(ctx, req, 'group');
   const group = ctx.directory.findGroup(id);
@@ -115,6 +117,7 @@ function membersPage(
     items: applyFilter(typed, req.params),
     contextPath: castKind === undefined ? 'directoryObjects' : `${castKind}s`,
     withType: true,
+    faultListing: 'members',
   });
 }
 
@@ -127,6 +130,7 @@ function routeDeletedItems(ctx: GraphContext, req: GraphRequest, rest: string[])
       kind: 'user',
       items: applyFilter(ctx.directory.deletedUsers(), req.params),
       contextPath: 'directory/deletedItems/microsoft.graph.user',
+      faultListing: 'deletedUsers',
       defaultSelect: ['businessPhones', 'displayName', 'givenName', 'jobTitle', 'mail', 'mobilePhone', 'officeLocation', 'preferredLanguage', 'surname', 'userPrincipalName', 'deletedDateTime'],
     });
   }
@@ -154,6 +158,8 @@ interface ListSpec {
   items: DirectoryEntry[];
   contextPath: string;
   failable?: boolean;
+  /** Which malformPage() rules apply to this listing. */
+  faultListing?: FaultListing;
   withType?: boolean;
   expand?: Expand | undefined;
   defaultSelect?: string[];
@@ -206,5 +212,5 @@ function listPage(ctx: GraphContext, req: GraphRequest, spec: ListSpec): Json {
     body['@odata.nextLink'] = nextLink(ctx, req, encodeCursor({ page: page + 1, after: last.order }));
   }
   body['value'] = value;
-  return body;
+  return spec.faultListing === undefined ? body : ctx.faults.malformed(spec.faultListing, page, body, requestPath(ctx, req));
 }

@@ -14,6 +14,17 @@ export class HttpError extends Error {
   }
 }
 
+/** Thrown by route handlers for an answer that is not JSON (an injected proxy page); the server sends it as it is. */
+export class RawAnswer extends Error {
+  constructor(
+    readonly status: number,
+    readonly contentType: string,
+    readonly text: string,
+  ) {
+    super(`raw ${status} answer`);
+  }
+}
+
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export async function readBody(req: IncomingMessage): Promise<string> {

@@ -6,9 +6,9 @@ import type { TestCertificate } from '../tls.js';
 import { handleAdmin } from './admin-routes.js';
 import type { GraphContext } from './context.js';
 import { Directory, type DirectoryEntry, type GroupInput, type UserInput } from './directory.js';
-import { Faults, type DeltaExpiryOptions, type FailPageOptions, type ThrottleOptions } from './faults.js';
+import { Faults, type DeltaExpiryOptions, type FailPageOptions, type FaultListing, type MalformedPage, type MalformPageOptions, type ThrottleOptions } from './faults.js';
 import { routeGraph } from './graph-routes.js';
-import { graphError, HttpError, sendJson } from './http.js';
+import { graphError, HttpError, RawAnswer, sendJson } from './http.js';
 import { MAX_PAGE_SIZE } from './odata.js';
 import { ServicePrincipals, type ServicePrincipalInput } from './service-principals.js';
 import { TokenAuthority } from './token-authority.js';
@@ -49,10 +49,12 @@ export interface GraphFakeStats {
   /** Injected throttling / page failures over the fake's lifetime. */
   throttled: number;
   failedPages: number;
+  /** Pages answered malformed by malformPage() rules, over the fake's lifetime. */
+  malformedPages: number;
   byStatus: Record<string, number>;
 }
 
-export type { DeltaExpiryOptions, FailPageOptions, GroupInput, ServicePrincipalInput, ThrottleOptions, UserInput };
+export type { DeltaExpiryOptions, FailPageOptions, FaultListing, GroupInput, MalformedPage, MalformPageOptions, ServicePrincipalInput, ThrottleOptions, UserInput };
 
 /** A service principal and the ids of the users and groups assigned to it (listed or not). */
 export interface ServicePrincipalSnapshot {
@@ -124,6 +126,13 @@ export interface GraphFake {
   throttle(options: ThrottleOptions): void;
   /** Makes page `page` (1-based) of GET /users fail with `status` (503) for `times` (Infinity) attempts. */
   failPage(page: number, options?: FailPageOptions): void;
+  /**
+   * Makes page `page` (1-based) of a listing (`users` by default; `deletedUsers`, `delta`, `groups`,
+   * `members`) answer 200 with something that is not a Graph page — `html`, `emptyObject`,
+   * `valueObject`, `nullItem`, `userWithoutId`, or `foreignNextLink` (to `origin`) — for `times`
+   * (Infinity) answers.
+   */
+  malformPage(page: number, options: MalformPageOptions): void;
   /** Every delta/skip token issued so far answers `status` (410) `code` (SyncStateNotFound) from now on; clearFaults() does not undo it. */
   expireDeltaTokens(options?: DeltaExpiryOptions): void;
   clearFaults(): void;
@@ -190,6 +199,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
         unauthorized: requests.filter((r) => r.status === 401).length,
         throttled: faults.throttled,
         failedPages: faults.failedPages,
+        malformedPages: faults.malformedPages,
         byStatus,
       };
     },
@@ -218,6 +228,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     registerCertificate: (pem) => authority.registerCertificate(pem),
     throttle: (opts) => faults.throttle(opts),
     failPage: (page, opts) => faults.failPage(page, opts),
+    malformPage: (page, opts) => faults.malformPage(page, opts),
     expireDeltaTokens: (opts) => faults.expireDeltaTokens(opts),
     clearFaults: () => faults.clear(),
     close: () => closeServer(server),
@@ -264,6 +275,12 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
       entry.status = result.status;
       entry.authorized = result.authorized;
     } catch (error) {
+      if (error instanceof RawAnswer) {
+        entry.status = error.status;
+        res.writeHead(error.status, { ...graphHeaders, 'content-type': error.contentType, 'content-length': Buffer.byteLength(error.text) });
+        res.end(error.text);
+        return;
+      }
       const failure = error instanceof HttpError ? error : graphError(500, 'generalException', String(error));
       entry.status = failure.status;
       if (!res.headersSent) sendJson(res, failure.status, failure.body, { ...graphHeaders, ...failure.headers });

@@ -5,20 +5,18 @@
  * attribute the mapping now reads; such a cursor counts as expired and a full read follows.
  */
 import { GraphError } from '@microsoft/microsoft-graph-client';
-import { CursorExpiredError, SourceReadError, type AttributeValue, type IncrementalRead, type SourceUser, type UserChanges } from '../source.js';
+import { CursorExpiredError, SourceReadError, type AttributeValue, type IncrementalRead, type RejectedObject, type SourceUser, type UserChanges } from '../source.js';
 import { toSourceUser, type GraphObject } from './attributes.js';
-
-export interface DeltaPage {
-  value?: GraphObject[];
-  '@odata.nextLink'?: string;
-  '@odata.deltaLink'?: string;
-}
+import { acceptItems, asGraphObject, graphDeltaEntrySchema, type GraphPage } from './graph-pages.js';
 
 export interface ChangeFeedContext {
   /** The configured source name, for messages. */
   readonly source: string;
-  /** One GET through the source's client; throws what the SDK throws. */
-  readonly get: (url: string) => Promise<DeltaPage>;
+  /**
+   * One checked page through the source's client (graph-pages' getPage): throws what the SDK
+   * throws for a non-2xx answer, a SourceReadError for a malformed one or a link off the origins.
+   */
+  readonly getPage: (url: string, what: string) => Promise<GraphPage>;
   /** How the source reports a failed read (anything but an expired cursor). */
   readonly readError: (error: unknown, what: string) => SourceReadError;
   /** Origins a cursor may point at: the configured Graph endpoint's and the cloud's. */
@@ -33,11 +31,12 @@ const EXPIRY_CODES = new Set(['syncstatenotfound', 'resyncrequired']);
 export async function takeChangeCursor(feed: ChangeFeedContext, select: string): Promise<string> {
   let url: string | undefined = `/users/delta?$select=${select}&$deltatoken=latest`;
   for (let page = 1; url; page++) {
-    let body: DeltaPage;
+    const what = `starting the user change feed (page ${page})`;
+    let body: GraphPage;
     try {
-      body = await feed.get(url);
+      body = await feed.getPage(url, what);
     } catch (error) {
-      throw feed.readError(error, `starting the user change feed (page ${page})`);
+      throw feed.readError(error, what);
     }
     const deltaLink = body['@odata.deltaLink'];
     if (deltaLink) return `${deltaLink}${SELECT_FRAGMENT}${select}`;
@@ -47,23 +46,25 @@ export async function takeChangeCursor(feed: ChangeFeedContext, select: string):
 }
 
 /** Follows the cursor's deltaLink and its nextLinks; throws CursorExpiredError for a cursor Graph or this feed no longer honours. */
-export function readChanges(feed: ChangeFeedContext, select: string, cursor: string): IncrementalRead {
+export function readChanges(feed: ChangeFeedContext, select: string, cursor: string, onRejected?: (rejected: RejectedObject) => void): IncrementalRead {
   const deltaLink = usableDeltaLink(feed, select, cursor);
   let nextDeltaLink: string | undefined;
   async function* pages(): AsyncIterable<UserChanges> {
     let url: string | undefined = deltaLink;
     for (let page = 1; url; page++) {
-      let body: DeltaPage;
+      const what = `reading user changes (page ${page})`;
+      let body: GraphPage;
       try {
-        body = await feed.get(url);
+        body = await feed.getPage(url, what);
       } catch (error) {
         if (isExpiredSyncState(error)) throw new CursorExpiredError(feed.source, `Graph answered ${error.statusCode} ${error.code ?? ''}`.trim());
-        throw feed.readError(error, `reading user changes (page ${page})`);
+        throw feed.readError(error, what);
       }
       if (!body['@odata.nextLink'] && !body['@odata.deltaLink']) {
-        throw new SourceReadError(feed.source, `reading user changes (page ${page}) failed: Graph answered with neither a nextLink nor a deltaLink`);
+        throw new SourceReadError(feed.source, `${what} failed: Graph answered with neither a nextLink nor a deltaLink`);
       }
-      yield toUserChanges(body.value ?? []);
+      const entries = acceptItems(feed.source, body.value, graphDeltaEntrySchema, (item) => `user changes page ${page}, item ${item}`, onRejected);
+      yield toUserChanges(entries.map(asGraphObject));
       // Set only once the last page has been taken, so nextCursor() cannot skip changes not yet applied.
       nextDeltaLink = body['@odata.deltaLink'];
       url = body['@odata.nextLink'];

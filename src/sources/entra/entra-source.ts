@@ -13,36 +13,42 @@ import {
   type IncrementalRead,
   type IncrementalSource,
   type ReadStats,
+  type RejectedObject,
   type SourceGroup,
   type SourceUser,
   type UserQuery,
 } from '../source.js';
 import { groupSelectList, selectList, toSourceUser, type GraphObject } from './attributes.js';
-import { readChanges, takeChangeCursor, type ChangeFeedContext, type DeltaPage } from './change-feed.js';
+import { readChanges, takeChangeCursor, type ChangeFeedContext } from './change-feed.js';
 import { CLOUDS, graphScope } from './clouds.js';
 import { createEntraCredential } from './credential.js';
+import {
+  acceptItems,
+  appRoleAssignmentSchema,
+  asGraphObject,
+  getPage,
+  getValidated,
+  graphGroupSchema,
+  graphIdSchema,
+  graphUserSchema,
+  type AppRoleAssignment,
+  type GraphPage,
+  type GraphReader,
+} from './graph-pages.js';
 import { GraphRetryMiddleware } from './retry-middleware.js';
 
-interface GraphPage<T> {
-  value?: T[];
-  '@odata.nextLink'?: string;
-}
-
 type GraphUser = GraphObject;
-
-interface AppRoleAssignment {
-  readonly principalId?: string;
-  /** User, Group or ServicePrincipal. */
-  readonly principalType?: string;
-}
+type OnRejected = ((rejected: RejectedObject) => void) | undefined;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DIRECTORY_PERMISSIONS = 'the User.Read.All and GroupMember.Read.All application permissions';
 const APP_PERMISSIONS = 'the Application.Read.All (and GroupMember.Read.All) application permissions';
+/** What @azure/identity throws when the token endpoint refuses the app (wrong secret, unknown certificate or client). */
+const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set(['AuthenticationError', 'AggregateAuthenticationError']);
 
 export class EntraSource implements IncrementalSource {
   readonly kind = 'entra';
-  private readonly client: Client;
+  private readonly reader: GraphReader;
   private readonly readStats: ReadStats = { requests: 0, retries: 0, throttledMs: 0 };
   private readonly changeFeed: ChangeFeedContext;
 
@@ -59,18 +65,21 @@ export class EntraSource implements IncrementalSource {
     retry.setNext(auth);
     auth.setNext(new HTTPMessageHandler());
     const host = new URL(graphUrl).hostname;
-    this.client = Client.initWithMiddleware({
+    const client = Client.initWithMiddleware({
       middleware: retry,
       baseUrl: graphUrl.slice(0, graphUrl.lastIndexOf('/')),
       defaultVersion: graphUrl.slice(graphUrl.lastIndexOf('/') + 1),
       // The SDK attaches the token only to Microsoft Graph hosts; a proxy, sovereign gateway or fake must be named.
       customHosts: new Set([host]),
     });
+    // customHosts matches host names only; these origins (scheme, host and port) are what links may point at.
+    const origins = new Set([new URL(graphUrl).origin, new URL(cloud.graphUrl).origin]);
+    this.reader = { source: name, client, maxRetries: config.maxRetries, stats: this.readStats, origins };
     this.changeFeed = {
       source: name,
-      get: async (url) => (await this.client.api(url).get()) as DeltaPage,
+      getPage: (url, what) => getPage(this.reader, url, what),
       readError: (error, what) => this.readError(error, what),
-      origins: new Set([new URL(graphUrl).origin, new URL(cloud.graphUrl).origin]),
+      origins,
     };
   }
 
@@ -81,19 +90,20 @@ export class EntraSource implements IncrementalSource {
   async *readUsers(query: UserQuery): AsyncIterable<readonly SourceUser[]> {
     const select = selectList(query.attributes);
     const pageSize = this.config.pageSize;
-    yield* this.pages(`/users?$select=${select}&$top=${pageSize}`, false);
+    yield* this.pages(`/users?$select=${select}&$top=${pageSize}`, false, query.onRejected);
     // Soft-deleted users are not in /users; without them a deletion would look like a hard delete.
-    yield* this.pages(`/directory/deletedItems/microsoft.graph.user?$select=${select}&$top=${pageSize}`, true);
+    yield* this.pages(`/directory/deletedItems/microsoft.graph.user?$select=${select}&$top=${pageSize}`, true, query.onRejected);
   }
 
   async readUser(idOrUserName: string, query: UserQuery): Promise<SourceUser | undefined> {
     const select = selectList(query.attributes);
+    const what = `reading user ${idOrUserName}`;
     try {
-      const user = (await this.client.api(`/users/${encodeURIComponent(idOrUserName)}?$select=${select}`).get()) as GraphUser;
-      return toSourceUser(user, false);
+      const user = await getValidated(this.reader, `/users/${encodeURIComponent(idOrUserName)}?$select=${select}`, graphUserSchema, what);
+      return toSourceUser(asGraphObject(user), false);
     } catch (error) {
       if (error instanceof GraphError && error.statusCode === 404) return undefined;
-      throw this.readError(error, `reading user ${idOrUserName}`);
+      throw this.readError(error, what);
     }
   }
 
@@ -104,9 +114,10 @@ export class EntraSource implements IncrementalSource {
       let page = 0;
       while (url) {
         page++;
-        const body: GraphPage<GraphUser> = await this.get<GraphPage<GraphUser>>(url, `reading groups (page ${page})`);
+        const body: GraphPage = await this.page(url, `reading groups (page ${page})`);
         const groups: SourceGroup[] = [];
-        for (const group of body.value ?? []) groups.push(await this.withMembers(group));
+        const listed = acceptItems(this.name, body.value, graphGroupSchema, (item) => `groups page ${page}, item ${item}`, query.onRejected, ['displayName']);
+        for (const group of listed) groups.push(await this.withMembers(asGraphObject(group), query.onRejected));
         yield groups;
         url = body['@odata.nextLink'];
       }
@@ -116,33 +127,35 @@ export class EntraSource implements IncrementalSource {
       const id = GUID.test(ref) ? ref : await this.groupIdByName(ref);
       let group: GraphUser;
       try {
-        group = (await this.client.api(`/groups/${id}?$select=${select}`).get()) as GraphUser;
+        group = asGraphObject(await getValidated(this.reader, `/groups/${id}?$select=${select}`, graphGroupSchema, `reading group "${ref}"`));
       } catch (error) {
         // A group named by id that Graph no longer has was deleted: it is absent, and its rule applies.
         // (A name that matches nothing stays an error: a rename in the IdP must not delete the app's group.)
         if (error instanceof GraphError && error.statusCode === 404) continue;
         throw this.readError(error, `reading group "${ref}"`);
       }
-      yield [await this.withMembers(group)];
+      yield [await this.withMembers(group, query.onRejected)];
     }
   }
 
-  private async withMembers(group: GraphUser): Promise<SourceGroup> {
+  private async withMembers(group: GraphUser, onRejected: OnRejected): Promise<SourceGroup> {
     const id = group.id as string;
     const attributes: Record<string, AttributeValue> = { objectId: id };
     for (const [key, value] of Object.entries(group)) if (!key.startsWith('@odata')) attributes[key] = value;
-    return { id, attributes, memberIds: [...(await this.resolveGroupMembers(id))] };
+    return { id, attributes, memberIds: [...(await this.resolveGroupMembers(id, { onRejected }))] };
   }
 
-  async resolveGroupMembers(groupRef: string): Promise<ReadonlySet<string>> {
+  /** A member entry without a usable id goes to `options.onRejected`; without one, it fails the read (a dropped member would leave scope). */
+  async resolveGroupMembers(groupRef: string, options: { readonly onRejected?: OnRejected } = {}): Promise<ReadonlySet<string>> {
     const groupId = GUID.test(groupRef) ? groupRef : await this.groupIdByName(groupRef);
     const members = new Set<string>();
     // Entra's own provisioning only takes direct members; flattening nested groups is what admins naming a group expect.
     let url: string | undefined = `/groups/${groupId}/transitiveMembers/microsoft.graph.user?$select=id&$top=999`;
-    while (url) {
-      const page: GraphPage<{ id: string }> = await this.get<GraphPage<{ id: string }>>(url, `reading members of group "${groupRef}"`);
-      for (const member of page.value ?? []) members.add(member.id);
-      url = page['@odata.nextLink'];
+    for (let page = 1; url; page++) {
+      const body: GraphPage = await this.page(url, `reading members of group "${groupRef}" (page ${page})`);
+      const place = (item: number) => `members of group "${groupRef}" page ${page}, item ${item}`;
+      for (const member of acceptItems(this.name, body.value, graphIdSchema, place, options.onRejected)) members.add(member.id);
+      url = body['@odata.nextLink'];
     }
     return members;
   }
@@ -155,7 +168,7 @@ export class EntraSource implements IncrementalSource {
   async resolveAppAssignments(appRef: string): Promise<ReadonlySet<string>> {
     const assignments = await this.appRoleAssignments(appRef);
     const users = new Set<string>();
-    for (const a of assignments) if (a.principalType === 'User' && a.principalId) users.add(a.principalId);
+    for (const a of assignments) if (a.principalType === 'User') users.add(a.principalId);
     for (const groupId of assignedGroups(assignments)) {
       try {
         for (const id of await this.resolveGroupMembers(groupId)) users.add(id);
@@ -185,7 +198,7 @@ export class EntraSource implements IncrementalSource {
    * CursorExpiredError.
    */
   readUserChanges(query: UserQuery, cursor: string): IncrementalRead {
-    return readChanges(this.changeFeed, selectList(query.attributes), cursor);
+    return readChanges(this.changeFeed, selectList(query.attributes), cursor, query.onRejected);
   }
 
   private async appRoleAssignments(appRef: string): Promise<AppRoleAssignment[]> {
@@ -193,8 +206,10 @@ export class EntraSource implements IncrementalSource {
     const assignments: AppRoleAssignment[] = [];
     let url: string | undefined = `/servicePrincipals/${servicePrincipalId}/appRoleAssignedTo?$select=principalId,principalType&$top=999`;
     for (let page = 1; url; page++) {
-      const body: GraphPage<AppRoleAssignment> = await this.get<GraphPage<AppRoleAssignment>>(url, `reading the assignments of app ${appRef} (page ${page})`, APP_PERMISSIONS);
-      assignments.push(...(body.value ?? []));
+      const body: GraphPage = await this.page(url, `reading the assignments of app ${appRef} (page ${page})`, APP_PERMISSIONS);
+      // No one to report a bad assignment to: it fails the read, since dropping it could take users out of scope.
+      const place = (item: number) => `assignments of app ${appRef} page ${page}, item ${item}`;
+      assignments.push(...acceptItems(this.name, body.value, appRoleAssignmentSchema, place, undefined, []));
       url = body['@odata.nextLink'];
     }
     return assignments;
@@ -207,8 +222,7 @@ export class EntraSource implements IncrementalSource {
     }
     for (const path of [`/servicePrincipals/${appRef}`, `/servicePrincipals(appId='${appRef}')`]) {
       try {
-        const found = (await this.client.api(`${path}?$select=id`).get()) as { id?: string };
-        if (found.id) return found.id;
+        return (await getValidated(this.reader, `${path}?$select=id`, graphIdSchema, `looking up app ${appRef}`)).id;
       } catch (error) {
         if (error instanceof GraphError && error.statusCode === 404) continue;
         throw this.readError(error, `looking up app ${appRef}`, APP_PERMISSIONS);
@@ -223,8 +237,9 @@ export class EntraSource implements IncrementalSource {
 
   private async groupIdByName(displayName: string): Promise<string> {
     const filter = encodeURIComponent(`displayName eq '${displayName.replace(/'/g, "''")}'`);
-    const page = await this.get<GraphPage<{ id: string }>>(`/groups?$filter=${filter}&$select=id,displayName`, `looking up group "${displayName}"`);
-    const hits = page.value ?? [];
+    const what = `looking up group "${displayName}"`;
+    const page = await this.page(`/groups?$filter=${filter}&$select=id,displayName`, what);
+    const hits = acceptItems(this.name, page.value, graphIdSchema, (item) => `${what}, item ${item}`, undefined, ['displayName']);
     if (hits.length !== 1) {
       throw new SourceReadError(
         this.name,
@@ -236,42 +251,51 @@ export class EntraSource implements IncrementalSource {
     return (hits[0] as { id: string }).id;
   }
 
-  private async *pages(firstUrl: string, deleted: boolean): AsyncIterable<readonly SourceUser[]> {
+  private async *pages(firstUrl: string, deleted: boolean, onRejected: OnRejected): AsyncIterable<readonly SourceUser[]> {
     let url: string | undefined = firstUrl;
-    let page = 0;
-    while (url) {
-      page++;
-      const body: GraphPage<GraphUser> = await this.get<GraphPage<GraphUser>>(url, `reading ${deleted ? 'deleted users' : 'users'} (page ${page})`);
-      yield (body.value ?? []).map((u) => toSourceUser(u, deleted));
+    const listing = deleted ? 'deleted users' : 'users';
+    for (let page = 1; url; page++) {
+      const body: GraphPage = await this.page(url, `reading ${listing} (page ${page})`);
+      const users = acceptItems(this.name, body.value, graphUserSchema, (item) => `${listing} page ${page}, item ${item}`, onRejected);
+      yield users.map((u) => toSourceUser(asGraphObject(u), deleted));
       url = body['@odata.nextLink'];
     }
   }
 
-  private async get<T>(url: string, what: string, permissions = DIRECTORY_PERMISSIONS): Promise<T> {
+  /** One checked page: a malformed one is retried, then a SourceReadError; a link off the Graph origin is refused. */
+  private async page(url: string, what: string, permissions = DIRECTORY_PERMISSIONS): Promise<GraphPage> {
     try {
-      return (await this.client.api(url).get()) as T;
+      return await getPage(this.reader, url, what);
     } catch (error) {
       throw this.readError(error, what, permissions);
     }
   }
 
   private readError(error: unknown, what: string, permissions = DIRECTORY_PERMISSIONS): SourceReadError {
-    if (error instanceof GraphError) {
+    if (error instanceof SourceReadError) return error;
+    const key = (name: string) => `sources.${this.name}.${name}`;
+    const secretKey = this.config.certificatePath !== undefined ? key('certificatePath') : key('clientSecret');
+    // The middleware passes @azure/identity's errors through; the SDK wraps them in a GraphError whose code is the error's name.
+    const tokenRefused = error instanceof GraphError && CREDENTIAL_ERRORS.has(error.code ?? '');
+    if (error instanceof GraphError && !tokenRefused) {
       const hint =
         error.statusCode === 401
-          ? ' — check tenantId, clientId and the client secret or certificate'
+          ? ` — Graph refused the app's token even after renewing it; check ${key('tenantId')}, ${key('clientId')} and ${secretKey}`
           : error.statusCode === 403
-            ? ` — grant the app ${permissions} with admin consent`
+            ? ` — grant the app in ${key('clientId')} ${permissions} with admin consent`
             : '';
       return new SourceReadError(this.name, `${what} failed: Graph answered ${error.statusCode} ${error.code ?? ''} ${error.message}${hint}`, error.statusCode, { cause: error });
     }
     // Token acquisition errors come from @azure/identity; their messages name the AADSTS code but never the secret.
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    if (tokenRefused || (error instanceof Error && CREDENTIAL_ERRORS.has(error.name))) {
+      return new SourceReadError(this.name, `${what} failed: Entra refused the app's credential: ${message} — check ${key('tenantId')}, ${key('clientId')} and ${secretKey}`, 401, { cause: error });
+    }
     return new SourceReadError(this.name, `${what} failed: ${message}`, undefined, { cause: error });
   }
 }
 
 /** Ids of the groups among the assignments, once each (a group may hold several app roles). */
 function assignedGroups(assignments: readonly AppRoleAssignment[]): string[] {
-  return [...new Set(assignments.flatMap((a) => (a.principalType === 'Group' && a.principalId ? [a.principalId] : [])))];
+  return [...new Set(assignments.flatMap((a) => (a.principalType === 'Group' ? [a.principalId] : [])))];
 }
