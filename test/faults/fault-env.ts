@@ -33,7 +33,7 @@ export const USER_MAPPINGS = [
 export interface FaultEnvOptions {
   /** Users seeded as u000@faults.example … (default 40). */
   readonly users?: number;
-  /** Graph page size (default 100). */
+  /** Graph page size: the fake's default and the source's $top (default 100). */
   readonly pageSize?: number;
 }
 
@@ -72,6 +72,7 @@ export class FaultEnv {
     readonly graph: GraphFake,
     readonly scim: ScimServer,
     readonly certPath: string,
+    private readonly pageSize: number,
   ) {}
 
   static async start(options: FaultEnvOptions = {}): Promise<FaultEnv> {
@@ -85,7 +86,7 @@ export class FaultEnv {
       ...(options.pageSize === undefined ? {} : { pageSize: options.pageSize }),
     });
     const scim = await startScimServer({ token: FAULT_SECRETS.SCIM_TOKEN });
-    const env = new FaultEnv(dir, graph, scim, tls.certPath);
+    const env = new FaultEnv(dir, graph, scim, tls.certPath, options.pageSize ?? 100);
     for (let i = 0; i < (options.users ?? 40); i++) env.addUser(i);
     return env;
   }
@@ -108,7 +109,7 @@ export class FaultEnv {
   }
 
   /** A config as an admin writes it (secrets as ${ENV}); the target's timeout is short so hangs cost little. */
-  writeConfig(job: Record<string, unknown> = {}, top: Record<string, unknown> = {}, name = 'provisiond.yaml'): string {
+  writeConfig(job: Record<string, unknown> = {}, options: { source?: Record<string, unknown>; top?: Record<string, unknown>; name?: string } = {}): string {
     const config = {
       state: { path: this.statePath },
       log: { level: 'info' },
@@ -121,6 +122,8 @@ export class FaultEnv {
           graphUrl: this.graph.graphUrl,
           authorityHost: this.graph.authorityHost,
           maxRetries: 3,
+          pageSize: this.pageSize,
+          ...options.source,
         },
       },
       jobs: [
@@ -133,9 +136,9 @@ export class FaultEnv {
           ...job,
         },
       ],
-      ...top,
+      ...options.top,
     };
-    const path = join(this.dir, name);
+    const path = join(this.dir, options.name ?? 'provisiond.yaml');
     writeFileSync(path, JSON.stringify(config, null, 2));
     return path;
   }
@@ -212,11 +215,12 @@ export class FaultEnv {
   }
 
   /** Reads the snapshot as an operator would inspect it, with a second connection (read-only). */
-  snapshot(): { links: LinkRow[]; runs: RunRow[]; pending: { sourceId: string; label: string; lastError: string }[]; integrity: string } {
+  snapshot(): { links: LinkRow[]; groupLinks: LinkRow[]; runs: RunRow[]; pending: { sourceId: string; label: string; lastError: string }[]; integrity: string } {
     const db = new Database(this.statePath, { readonly: true, fileMustExist: true });
     try {
       const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join('; ');
       const links = db.prepare("SELECT source_id AS sourceId, target_id AS targetId, label, state FROM links WHERE kind = 'user'").all() as LinkRow[];
+      const groupLinks = db.prepare("SELECT source_id AS sourceId, target_id AS targetId, label, state FROM links WHERE kind = 'group'").all() as LinkRow[];
       const runs = (db.prepare('SELECT id, outcome, message, counts FROM runs ORDER BY id').all() as { id: number; outcome: string; message: string | null; counts: string }[]).map(
         (r) => ({ ...r, counts: JSON.parse(r.counts) as Record<string, number> }),
       );
@@ -225,7 +229,7 @@ export class FaultEnv {
         label: string;
         lastError: string;
       }[];
-      return { links, runs, pending, integrity };
+      return { links, groupLinks, runs, pending, integrity };
     } finally {
       db.close();
     }

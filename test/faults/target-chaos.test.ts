@@ -47,5 +47,5 @@ describe('fault scenario 1: a target that throttles, fails and hangs', () => {
     expect(result).toEqual({ lost: [], duplicated: [], wrong: [] });
     expect(env.wrongLinks()).toEqual([]);
     expect(env.snapshot().integrity).toBe('ok');
-  });
+  }, 300_000);
 });

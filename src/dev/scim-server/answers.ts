@@ -65,10 +65,12 @@ export function numericIdsIn(answer: Answer): Answer {
   return { ...answer, body: JSON.stringify(parsed) };
 }
 
+/** The answer without "id": the resource's own, or each listed resource's. */
 export function withoutId(answer: Answer): Answer {
   const parsed = parseJson(answer.body);
   if (!isRecord(parsed)) return answer;
   delete parsed['id'];
+  if (Array.isArray(parsed['Resources'])) for (const resource of parsed['Resources']) if (isRecord(resource)) delete resource['id'];
   return { ...answer, body: JSON.stringify(parsed) };
 }
 

@@ -49,7 +49,10 @@ export interface ScimFault {
   /** Wait this long before failing or handling the request. */
   delayMs?: number;
   scimType?: string;
-  /** Send this raw answer (default status 200, no content type) — not JSON, HTML, the wrong content type… */
+  /**
+   * Send this raw answer (default status 200, no content type) — not JSON, HTML, the wrong content
+   * type… With `perform`, what it leaves out (body, content type, status) is the real answer's.
+   */
   answer?: { status?: number; body?: string; contentType?: string };
   /** Handle the request for real, then send `answer` or the `transform`ed real answer in its place. */
   perform?: boolean;
@@ -135,7 +138,13 @@ export class ScimFaults {
 function replaceAnswer(real: Answer, fault: ScimFault): Answer {
   if (fault.transform === 'withoutId') return withoutId(real);
   if (fault.transform === 'numericId') return numericIdsIn(real);
-  if (fault.answer) return { status: fault.answer.status ?? fault.status ?? real.status, body: fault.answer.body ?? '', contentType: fault.answer.contentType };
+  if (fault.answer) {
+    return {
+      status: fault.answer.status ?? fault.status ?? real.status,
+      body: fault.answer.body ?? real.body,
+      contentType: 'contentType' in fault.answer ? fault.answer.contentType : real.contentType,
+    };
+  }
   if (fault.status !== undefined) return { ...real, status: fault.status };
   return real;
 }
