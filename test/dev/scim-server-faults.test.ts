@@ -70,6 +70,17 @@ describe('SCIM server: answers a client cannot trust', () => {
     expect(server.users().map((u) => u.userName)).toEqual(['lost-answer@example.com']);
   });
 
+  it('lets two users share a userName when told to, as some apps do', async () => {
+    server.setUniqueUserNames(false);
+    try {
+      expect((await create('twice@example.com')).status).toBe(201);
+      expect((await create('twice@example.com')).status).toBe(201);
+    } finally {
+      server.setUniqueUserNames(true);
+    }
+    expect((await create('twice@example.com')).status).toBe(409);
+  });
+
   it('revokes and restores the token', async () => {
     server.revokeToken();
     expect((await create('while-revoked@example.com')).status).toBe(401);

@@ -5,9 +5,9 @@
  * ports and directory, so test files run in parallel.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startGraphFake, type GraphFake } from '../../src/dev/graph-fake.js';
 import { startScimServer, type ScimResource, type ScimServer } from '../../src/dev/scim-server.js';
@@ -156,8 +156,22 @@ export class FaultEnv {
     });
   }
 
-  run(args: readonly string[] = ['--sync-now', '--config', 'provisiond.yaml'], extraEnv: Record<string, string> = {}, spawnOptions: { uid?: number; gid?: number; shell?: string } = {}): Promise<CliResult> {
-    return collect(this.spawnCli(args, extraEnv, spawnOptions));
+  async run(args: readonly string[] = ['--sync-now', '--config', 'provisiond.yaml'], extraEnv: Record<string, string> = {}, spawnOptions: { uid?: number; gid?: number; shell?: string } = {}): Promise<CliResult> {
+    const result = await collect(this.spawnCli(args, extraEnv, spawnOptions));
+    this.keepLog(args, result);
+    return result;
+  }
+
+  private runCount = 0;
+
+  /** FAULTS_LOG_DIR=dir keeps every CLI run's output there, for reading a failure after the fact. */
+  private keepLog(args: readonly string[], result: CliResult): void {
+    const dir = process.env['FAULTS_LOG_DIR'];
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    this.runCount += 1;
+    const name = `${basename(this.dir)}-${String(this.runCount).padStart(2, '0')}.log`;
+    writeFileSync(join(dir, name), `$ provisiond ${args.join(' ')}\nexit ${result.code}\n${result.stdout}\n--- stderr\n${result.stderr}`);
   }
 
   /** Runs cycles until one succeeds (exit 0), at most `max`; returns them all. */
@@ -293,6 +307,13 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | fals
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
   }
+}
+
+/** pino writes the level as a label ("warn") or a number (40), depending on its formatter. */
+export function levelOf(record: Record<string, unknown>): number {
+  const level = record['level'];
+  if (typeof level === 'number') return level;
+  return { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 }[String(level)] ?? 0;
 }
 
 /** A crash shows as an uncaught error on stderr or a signal; a handled failure is a logged exit 1 (or 3). */

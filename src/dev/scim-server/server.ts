@@ -57,6 +57,8 @@ export interface ScimServer {
   restoreToken(): void;
   /** New resources get numeric ids, and answers carry them as JSON numbers. */
   setNumericIds(on: boolean): void;
+  /** Off: userName is not unique (RFC 7643 asks servers for it, not every app does). */
+  setUniqueUserNames(on: boolean): void;
   /** The app goes down: the port refuses connections (open ones are cut) until up(); data is kept. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -161,6 +163,9 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     },
     setNumericIds: (on) => {
       store.numericIds = on;
+    },
+    setUniqueUserNames: (on) => {
+      store.uniqueUserNames = on;
     },
     down: () => (http.listening ? closeServer(http) : Promise.resolve()),
     up: () => (http.listening ? Promise.resolve() : listen(http, port)),

@@ -27,6 +27,8 @@ export class ScimStore {
   readonly groups = new Map<string, ScimResource>();
   /** Ids from a counter ("1001", "1002", …), as apps backed by an integer key hand them out. */
   numericIds = false;
+  /** Off: an app that lets two users share a userName, so a create retried blindly makes a duplicate. */
+  uniqueUserNames = true;
   private nextNumericId = 1001;
 
   private collection(kind: ResourceKind): Map<string, ScimResource> {
@@ -80,6 +82,7 @@ export class ScimStore {
 
   /** RFC 7643 declares userName caseExact=false, so "Bob" and "bob" collide. */
   private assertUniqueUserName(data: Record<string, unknown>, id: string): void {
+    if (!this.uniqueUserNames) return;
     const userName = data['userName'];
     if (typeof userName !== 'string') return;
     const wanted = userName.toLowerCase();
