@@ -41,3 +41,13 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
     destination ?? pinoDestination({ dest: 1, sync: true }),
   );
 }
+
+/**
+ * The level of a cycle summary line, as the engine logs its own, so that an alert on level catches
+ * every cycle that did not do its work: a failure is an error, any other outcome but success
+ * (guarded, partial, quarantined) a warning.
+ */
+export function cycleOutcomeLevel(outcome: string): 'info' | 'warn' | 'error' {
+  if (outcome === 'failed') return 'error';
+  return outcome === 'success' ? 'info' : 'warn';
+}

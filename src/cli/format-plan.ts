@@ -11,13 +11,39 @@ const TITLES: Record<UserOperation['kind'], string> = {
   delete: 'Delete',
 };
 
-/** @param sensitive target paths whose values are shown as "[Redact]" (passwords, Redact()) */
-export function formatPlan(report: CycleReport, sensitive: ReadonlySet<string> = new Set()): string {
+/**
+ * Whether the plan rests on a complete read. A dry run whose read failed, or stopped part-way,
+ * cannot tell who left the directory: it plans no disable or delete, and an empty plan then means
+ * "unknown", never "in sync".
+ */
+export function readIncomplete(report: CycleReport): boolean {
+  return report.outcome === 'partial' || report.outcome === 'failed';
+}
+
+export interface PlanFormatOptions {
+  /** Target paths whose values are shown as "[Redact]" (passwords, Redact()). */
+  readonly sensitive?: ReadonlySet<string>;
+  /** The job's source, named when its read failed. */
+  readonly source?: string;
+}
+
+export function formatPlan(report: CycleReport, options: PlanFormatOptions = {}): string {
+  const sensitive = options.sensitive ?? new Set<string>();
   const show = (path: string, value: ScimValue | undefined) => (sensitive.has(path) && value !== undefined ? '[Redact]' : showValue(value));
   const groups = report.counts.groupsRead === undefined ? '' : `, ${report.counts.groupsRead} groups`;
   const total = report.plan.operations.length + (report.groupPlan?.operations.length ?? 0);
+  const incomplete = readIncomplete(report);
   const lines: string[] = [`Job ${report.job}: ${total} operation(s) planned (read ${report.counts.read ?? 0} users, ${report.counts.inScope ?? 0} in scope${groups})`];
-  if (report.message) lines.push(`  ! ${report.message}`);
+  if (incomplete) {
+    const source = options.source === undefined ? 'the source' : `source "${options.source}"`;
+    lines.push(
+      `  ! Reading ${source} failed: ${report.message ?? 'no reason was given'}`,
+      '  ! This plan is incomplete. It leaves out every user the read did not return, so it says nothing',
+      '  ! about who would be disabled or deleted; fix the read and run plan again.',
+    );
+  } else if (report.message) {
+    lines.push(`  ! ${report.message}`);
+  }
   const held = new Set<unknown>(report.guard.held);
   for (const kind of Object.keys(TITLES) as UserOperation['kind'][]) {
     const ops = report.plan.operations.filter((o) => o.kind === kind);
@@ -60,7 +86,7 @@ export function formatPlan(report: CycleReport, sensitive: ReadonlySet<string> =
     for (const s of skipped) lines.push(`    ${s.label} (${s.sourceId}): ${s.error}`);
   }
   if (report.plan.operations.length + groupOps.length + memberChanges.length + skipped.length === 0) {
-    lines.push('  Nothing to do: the target is in sync with the snapshot.');
+    lines.push(incomplete ? '  No operations planned from what was read.' : '  Nothing to do: the target is in sync with the snapshot.');
   }
   return lines.join('\n');
 }

@@ -34,6 +34,11 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/**
+ * One cycle of each selected job, one after the other. A job whose cycle throws (its source cannot
+ * be set up, a bug, a dependency that broke) is reported as failed with the error, and the jobs
+ * after it still run: one broken job never takes the others down with it.
+ */
 export async function runJobs(loaded: LoadedConfig, options: RunOptions, log: Logger, store?: StateStore): Promise<CycleReport[]> {
   const jobs = selectJobs(loaded, options.jobName);
   const ownStore = store ?? StateStore.open(loaded.config.state.path);
@@ -41,28 +46,73 @@ export async function runJobs(loaded: LoadedConfig, options: RunOptions, log: Lo
   const reports: CycleReport[] = [];
   try {
     for (const job of jobs) {
-      const sourceName = job.config.source;
-      let source = sources.get(sourceName);
-      if (!source) {
-        source = createSource(sourceName, loaded.config.sources[sourceName]!);
-        sources.set(sourceName, source);
+      const started = Date.now();
+      try {
+        reports.push(await runJob(loaded, job, sources, ownStore, log, options));
+      } catch (error) {
+        reports.push(crashed(job.config.name, error, Date.now() - started, ownStore, log, options));
       }
-      const target = job.config.target;
-      const jobLog = log.child({ job: job.config.name });
-      const client = new ScimClient({
-        baseUrl: target.url,
-        token: target.token,
-        concurrency: target.concurrency,
-        timeoutMs: target.timeout,
-        maxRetries: target.maxRetries,
-        onRetry: (e) => jobLog.warn({ method: e.method, path: e.path, status: e.status, waitMs: e.waitMs, attempt: e.attempt }, 'retrying SCIM request'),
-      });
-      reports.push(
-        await runCycle({ job, source, store: ownStore, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options),
-      );
     }
   } finally {
     if (!store) ownStore.close();
   }
   return reports;
+}
+
+async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<string, Source>, store: StateStore, log: Logger, options: RunOptions): Promise<CycleReport> {
+  const sourceName = job.config.source;
+  let source = sources.get(sourceName);
+  if (!source) {
+    source = createSource(sourceName, loaded.config.sources[sourceName]!);
+    sources.set(sourceName, source);
+  }
+  const target = job.config.target;
+  const jobLog = log.child({ job: job.config.name });
+  const client = new ScimClient({
+    baseUrl: target.url,
+    token: target.token,
+    concurrency: target.concurrency,
+    timeoutMs: target.timeout,
+    maxRetries: target.maxRetries,
+    onRetry: (e) => jobLog.warn({ method: e.method, path: e.path, status: e.status, waitMs: e.waitMs, attempt: e.attempt }, 'retrying SCIM request'),
+  });
+  try {
+    return await runCycle({ job, source, store, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options);
+  } finally {
+    // The client owns a keep-alive connection pool; a daemon runs a cycle every few minutes.
+    await client.close();
+  }
+}
+
+/**
+ * The report of a cycle that threw. Outside a dry run its run is recorded as failed with the error
+ * (the caller holds the job's lease, so a run left 'running' is this cycle's), so `status`, the
+ * metrics and /readyz see the failure too.
+ */
+function crashed(job: string, error: unknown, durationMs: number, store: StateStore, log: Logger, options: RunOptions): CycleReport {
+  const message = `cycle crashed: ${error instanceof Error ? error.message : String(error)}`;
+  let runId: number | undefined;
+  if (!options.dryRun) {
+    try {
+      if (store.interruptRunningRuns(job, message) > 0) {
+        runId = store.latestRun(job)?.id;
+      } else {
+        runId = store.startRun(job, 'full');
+        store.finishRun(runId, 'failed', {}, message);
+      }
+    } catch {
+      // The store may be what broke; the report and the log still say what happened.
+    }
+  }
+  log.error({ job, ...(runId === undefined ? {} : { runId }), outcome: 'failed', reason: message }, 'cycle failed');
+  return {
+    job,
+    ...(runId === undefined ? {} : { runId }),
+    outcome: 'failed',
+    message,
+    plan: { operations: [], skipped: [] },
+    guard: { verdict: 'pass', allowed: [], held: [] },
+    counts: {},
+    durationMs,
+  };
 }

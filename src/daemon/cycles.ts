@@ -78,7 +78,17 @@ export class CycleCoordinator {
   async request(request: CycleRequest): Promise<CycleSummary[]> {
     if (this.stopping.signal.aborted) throw new ShuttingDownError();
     const jobs = selectJobs(this.deps.config(), request.jobName).map((j) => j.config.name);
-    const summaries = await Promise.all(jobs.map((job) => this.enqueue(job, 'requested', { allowDeletes: request.allowDeletes, force: true, full: request.full })));
+    const summaries = await Promise.all(
+      jobs.map((job) =>
+        this.enqueue(job, 'requested', { allowDeletes: request.allowDeletes, force: true, full: request.full }).catch((error: unknown): CycleSummary => {
+          // Shutting down refuses the whole request; anything else fails this job only, and the others' answers still come back.
+          if (error instanceof UnavailableError) throw error;
+          const message = `cycle could not run: ${messageOf(error)}`;
+          this.deps.log.error({ job, error: messageOf(error) }, 'requested cycle could not run');
+          return { job, outcome: 'failed', message, counts: {}, durationMs: 0 };
+        }),
+      ),
+    );
     return summaries.filter((s): s is CycleSummary => s !== undefined);
   }
 

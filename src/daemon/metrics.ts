@@ -216,6 +216,45 @@ export class DaemonMetrics {
       },
     });
     new Gauge({
+      name: 'provisiond_cycle_progress_done',
+      help: 'While a cycle runs: work done in its current phase (label phase: read groups, sync users, sync groups, sync memberships, deprovision users)',
+      labelNames: ['job', 'phase'],
+      registers,
+      collect() {
+        this.reset();
+        for (const job of sources.jobs()) {
+          const progress = sources.store.latestRun(job, ['running'])?.progress;
+          if (progress) this.set({ job, phase: progress.phase }, progress.done);
+        }
+      },
+    });
+    new Gauge({
+      name: 'provisiond_cycle_progress_total',
+      help: 'While a cycle runs: the work its current phase has in all, when known',
+      labelNames: ['job', 'phase'],
+      registers,
+      collect() {
+        this.reset();
+        for (const job of sources.jobs()) {
+          const progress = sources.store.latestRun(job, ['running'])?.progress;
+          if (progress?.total !== undefined) this.set({ job, phase: progress.phase }, progress.total);
+        }
+      },
+    });
+    new Gauge({
+      name: 'provisiond_cycle_progress_eta_seconds',
+      help: 'While a cycle runs: seconds left in its current phase at the current rate, when known',
+      labelNames: ['job', 'phase'],
+      registers,
+      collect() {
+        this.reset();
+        for (const job of sources.jobs()) {
+          const progress = sources.store.latestRun(job, ['running'])?.progress;
+          if (progress?.etaSeconds !== undefined) this.set({ job, phase: progress.phase }, progress.etaSeconds);
+        }
+      },
+    });
+    new Gauge({
       name: 'provisiond_cycle_running',
       help: '1 while a cycle of the job runs in this daemon',
       labelNames: ['job'],

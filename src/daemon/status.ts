@@ -115,7 +115,11 @@ export function formatStatus(report: StatusReport): string {
 }
 
 function formatRun(run: RunRecord): string {
-  const duration = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : 'running';
+  const progress = run.progress;
+  const running = progress
+    ? `running: ${progress.phase} ${progress.total === undefined ? progress.done : `${progress.done}/${progress.total}`} at ${progress.rate}/s${progress.etaSeconds === undefined ? '' : `, ETA ${formatDuration(progress.etaSeconds * 1000)}`}`
+    : 'running';
+  const duration = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : running;
   const counts = SHOWN_COUNTS.filter((key) => (run.counts[key] ?? 0) > 0 || key === 'failed')
     .filter((key) => run.counts[key] !== undefined)
     .map((key) => `${key} ${run.counts[key]}`)

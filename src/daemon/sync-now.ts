@@ -5,7 +5,7 @@
  * after the cycle that holds it (the daemon's, or another one-shot's) has ended.
  */
 import type { LoadedConfig } from '../config/load.js';
-import type { Logger } from '../log.js';
+import { cycleOutcomeLevel, type Logger } from '../log.js';
 import { runJobs, selectJobs, UsageError } from '../cli/runner.js';
 import type { LeaseRecord, StateStore } from '../state/store.js';
 import { handToDaemon } from './handoff.js';
@@ -75,7 +75,7 @@ async function tryDaemon(loaded: LoadedConfig, request: CycleRequest, store: Sta
         return [{ job: request.jobName ?? '*', outcome: 'failed', message, counts: {}, durationMs: 0 }];
       }
       for (const report of result.reports) {
-        log.info(
+        log[cycleOutcomeLevel(report.outcome)](
           { job: report.job, runId: report.runId, outcome: report.outcome, durationMs: report.durationMs, counts: report.counts, ...(report.message ? { reason: report.message } : {}), ranBy: where.daemon },
           `cycle ${report.outcome}`,
         );

@@ -10,6 +10,8 @@ export type {
   FailOptions,
   ForbidOptions,
   GroupInput,
+  MalformedListing,
+  MalformPageOptions,
   OktaFake,
   OktaFakeOptions,
   OktaFakeRequest,

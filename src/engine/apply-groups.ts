@@ -5,18 +5,23 @@
 import type { Logger } from '../log.js';
 import type { ScimObject } from '../mapping/paths.js';
 import type { ScimClient } from '../scim/client.js';
-import { ScimRequestError } from '../scim/errors.js';
+import { ScimAuthError, ScimRequestError, ScimResponseError } from '../scim/errors.js';
 import { buildCreateGroup, buildMembersPatch, buildPatch, type Compat } from '../scim/requests.js';
+import { resourceIdOf } from '../scim/responses.js';
 import type { StateStore } from '../state/store.js';
-import { countByKind } from './apply.js';
-import { changesAgainstHeld, findByMatchRules, idOf } from './first-contact.js';
+import { countByKind, ObjectConflictError } from './apply.js';
+import { changesAgainstHeld, type FirstContact } from './first-contact.js';
+import type { OutcomeRecorder } from './recorder.js';
 import type { CreateGroup, GroupOperation, MembershipChange, MembershipPlan } from './group-plan.js';
 
 export interface GroupApplyContext {
   readonly job: string;
   readonly client: ScimClient;
   readonly store: StateStore;
+  readonly recorder: OutcomeRecorder;
+  readonly firstContact: FirstContact;
   readonly compat: Compat;
+  /** The cycle's logger (it carries the job). */
   readonly log: Logger;
 }
 
@@ -41,7 +46,7 @@ export function emptyGroupSummary(): GroupApplySummary {
 export async function applyGroupOperations(operations: readonly GroupOperation[], context: GroupApplyContext, summary: GroupApplySummary): Promise<void> {
   await Promise.all(
     operations.map(async (operation) => {
-      const record = { job: context.job, op: operation.kind, sourceId: operation.sourceId, group: operation.label };
+      const record = { op: operation.kind, sourceId: operation.sourceId, group: operation.label };
       try {
         const { result, targetId, status } = await dispatch(operation, context);
         summary.counts[result]++;
@@ -61,13 +66,13 @@ export async function applyMembershipChanges(plan: MembershipPlan, context: Grou
 }
 
 async function applyMembershipChange(change: MembershipChange, context: GroupApplyContext, summary: GroupApplySummary): Promise<void> {
-  const record = { job: context.job, op: change.kind, sourceId: change.groupSourceId, group: change.groupLabel, members: change.members.length };
+  const record = { op: change.kind, sourceId: change.groupSourceId, group: change.groupLabel, members: change.members.length };
   const direction = change.kind === 'add-members' ? 'add' : 'remove';
   try {
     const response = await context.client.request(
       'PATCH',
       `/Groups/${encodeURIComponent(change.groupTargetId)}`,
-      buildMembersPatch(direction, change.members.map((m) => m.targetId), context.compat),
+      () => buildMembersPatch(direction, change.members.map((m) => m.targetId), context.compat),
     );
     context.store.recordGroupMembers(context.job, change.groupSourceId, change.members.map((m) => m.sourceId), direction === 'add' ? 'added' : 'removed');
     summary.counts[direction === 'add' ? 'membersAdded' : 'membersRemoved'] += change.members.length;
@@ -92,8 +97,8 @@ async function dispatch(operation: GroupOperation, context: GroupApplyContext): 
       return createOrLinkGroup(operation, context);
     case 'update-group': {
       try {
-        const response = await context.client.request('PATCH', `/Groups/${encodeURIComponent(operation.targetId)}`, buildPatch(operation.changes, context.compat, operation.attributes));
-        context.store.saveLink(context.job, 'group', { sourceId: operation.sourceId, targetId: operation.targetId, label: operation.label, state: 'active', attributes: operation.attributes });
+        const response = await context.client.request('PATCH', `/Groups/${encodeURIComponent(operation.targetId)}`, () => buildPatch(operation.changes, context.compat, operation.attributes));
+        context.recorder.saveLink('group', { sourceId: operation.sourceId, targetId: operation.targetId, label: operation.label, state: 'active', attributes: operation.attributes });
         return { result: 'groupsUpdated', targetId: operation.targetId, status: response.status };
       } catch (error) {
         // Lost by the app: the next cycle creates it anew (with its members).
@@ -117,39 +122,51 @@ async function dispatch(operation: GroupOperation, context: GroupApplyContext): 
 async function createOrLinkGroup(operation: CreateGroup, context: GroupApplyContext): Promise<Dispatched> {
   // A group created anew starts with no members of ours; whatever was recorded belonged to its predecessor.
   context.store.forgetGroupMembers(context.job, operation.sourceId);
-  const existing = await findGroup(operation, context);
+  const existing = await context.firstContact.find(operation.match, operation.label);
   if (existing) return linkGroup(operation, existing, context);
+  let created: { status: number; body: unknown };
   try {
-    const response = await context.client.request('POST', '/Groups', buildCreateGroup(operation.mapped));
-    const targetId = idOf(response.body);
-    if (!targetId) throw new Error('the target answered the group create without an "id"');
-    saveGroup(operation, targetId, context);
-    return { result: 'groupsCreated', targetId, status: response.status };
+    created = await context.client.request('POST', '/Groups', () => buildCreateGroup(operation.mapped));
   } catch (error) {
     if (error instanceof ScimRequestError && error.status === 409) {
-      const found = await findGroup(operation, context);
+      const found = await context.firstContact.lookup(operation.match, operation.label);
       if (found) return linkGroup(operation, found, context);
     }
     throw error;
   }
+  const targetId = resourceIdOf(created.body, { method: 'POST', path: '/Groups', status: created.status });
+  claimGroup(operation, targetId, context);
+  saveGroup(operation, targetId, context);
+  return { result: 'groupsCreated', targetId, status: created.status };
 }
 
-function findGroup(operation: CreateGroup, context: GroupApplyContext): Promise<ScimObject | undefined> {
-  return findByMatchRules(context.client, 'Groups', operation.match, operation.label);
+/** One app group serves one source group. */
+function claimGroup(operation: CreateGroup, targetId: string, context: GroupApplyContext): void {
+  const claimed = context.recorder.claim('group', targetId, { sourceId: operation.sourceId, label: operation.label });
+  if (!claimed.ok) {
+    throw new ObjectConflictError(
+      `the target's group ${targetId} is already linked to ${claimed.owner.label} (source id ${claimed.owner.sourceId}); ${operation.label} (source id ${operation.sourceId}) is not linked to it`,
+    );
+  }
 }
 
 async function linkGroup(operation: CreateGroup, existing: ScimObject, context: GroupApplyContext): Promise<Dispatched> {
-  const targetId = idOf(existing);
-  if (!targetId) throw new Error('a group found in the target has no "id"');
-  const { changes, held } = changesAgainstHeld(existing, operation.mapped.attributes);
-  let status: number | undefined;
-  if (changes.length > 0) status = (await context.client.request('PATCH', `/Groups/${encodeURIComponent(targetId)}`, buildPatch(changes, context.compat, held))).status;
-  saveGroup(operation, targetId, context);
-  return { result: 'groupsLinked', targetId, status };
+  const targetId = resourceIdOf(existing, { method: 'GET', path: '/Groups', status: 200 });
+  claimGroup(operation, targetId, context);
+  try {
+    const { changes, held } = changesAgainstHeld(existing, operation.mapped.attributes);
+    let status: number | undefined;
+    if (changes.length > 0) status = (await context.client.request('PATCH', `/Groups/${encodeURIComponent(targetId)}`, () => buildPatch(changes, context.compat, held))).status;
+    saveGroup(operation, targetId, context);
+    return { result: 'groupsLinked', targetId, status };
+  } catch (error) {
+    context.recorder.release('group', targetId, { sourceId: operation.sourceId, label: operation.label });
+    throw error;
+  }
 }
 
 function saveGroup(operation: CreateGroup, targetId: string, context: GroupApplyContext): void {
-  context.store.saveLink(context.job, 'group', {
+  context.recorder.saveLink('group', {
     sourceId: operation.sourceId,
     targetId,
     label: operation.label,
@@ -159,7 +176,7 @@ function saveGroup(operation: CreateGroup, targetId: string, context: GroupApply
 }
 
 function markGroupGone(context: GroupApplyContext, sourceId: string, targetId: string, label: string): void {
-  context.store.saveLink(context.job, 'group', { sourceId, targetId, label, state: 'deleted', attributes: {} });
+  context.recorder.saveLink('group', { sourceId, targetId, label, state: 'deleted', attributes: {} });
   context.store.forgetGroupMembers(context.job, sourceId);
 }
 
@@ -173,10 +190,16 @@ function fail(
   summary: GroupApplySummary,
   counter: 'groupsFailed' | 'membershipFailed',
 ): void {
-  const status = error instanceof ScimRequestError ? error.status : undefined;
+  const status = error instanceof ScimRequestError || error instanceof ScimResponseError ? error.status : undefined;
   const message = error instanceof Error ? error.message : String(error);
+  if (error instanceof ScimAuthError) {
+    // The credentials are at fault, not the group: it waits without spending an attempt, and an unsent request is no failure.
+    context.recorder.recordFailure('group', { sourceId, operation, label, lastStatus: status ?? null, lastError: message, spendsAttempt: false });
+    if (!error.sent) return;
+  } else {
+    context.recorder.recordFailure('group', { sourceId, operation, label, lastStatus: status ?? null, lastError: message });
+  }
   summary.counts[counter]++;
   summary.failureStatuses.push(status ?? 0);
-  context.store.recordFailure(context.job, 'group', { sourceId, operation, label, lastStatus: status ?? null, lastError: message });
   context.log.warn({ ...record, outcome: 'failed', status, error: message }, `${operation} ${label} failed`);
 }

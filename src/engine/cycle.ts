@@ -3,22 +3,37 @@
  * sequencing in the engine; each stage's logic lives in its own module.
  */
 import type { PreparedJob } from '../config/load.js';
-import type { GroupsConfig } from '../config/schema.js';
+import type { DeprovisionRules, GroupsConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { MappingEnvironment } from '../mapping/map.js';
 import type { ScimClient } from '../scim/client.js';
 import type { Compat } from '../scim/requests.js';
 import type { Source } from '../sources/source.js';
-import type { Link, RunOutcome, StateStore } from '../state/store.js';
-import { applyUserOperations, type ApplySummary, type OperationResult } from './apply.js';
-import { applyEscrow } from './escrow.js';
-import { guardOperations, isDeprovisioning, type GuardResult } from './guard.js';
-import { planUserChanges, type UserOperation, type UserPlan } from './plan.js';
-import { isQuarantined, nextQuarantine, targetIsFailing, type QuarantineState } from './quarantine.js';
-import { chooseUserRead, readObservedUsers, saveReadCursor, type ObservedUserRead } from './user-read.js';
-import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary } from './apply-groups.js';
+import { hashAttributes, type Link, type LinkEntry, type PendingEntry, type RunOutcome, type StateStore } from '../state/store.js';
+import { applyUserOperation, countByKind, emptyApplySummary, type ApplyContext, type ApplySummary } from './apply.js';
+import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from './apply-groups.js';
+import { escrowVerdict, fingerprintOf, nextAttemptAt } from './escrow.js';
+import { FirstContact, matchKey } from './first-contact.js';
 import { planGroupChanges, planMembershipChanges, type GroupOperation, type GroupPlan, type MembershipPlan } from './group-plan.js';
 import { readObservedGroups, type ObservedGroupRead } from './group-read.js';
+import { guardOperations, isDeprovisioning, type GuardResult } from './guard.js';
+import {
+  desiredAttributes,
+  orderOperations,
+  planAbsentUser,
+  planUser,
+  type CreateUser,
+  type ObservedUser,
+  type PlannedUser,
+  type SkippedObject,
+  type UserOperation,
+  type UserPlan,
+} from './plan.js';
+import { ProgressReporter } from './progress.js';
+import { isQuarantined, nextQuarantine, targetIsFailing, type QuarantineState } from './quarantine.js';
+import { OutcomeRecorder } from './recorder.js';
+import { chooseUserRead, saveReadCursor, streamObservedUsers, type ReadChoice } from './user-read.js';
+import { Window } from './window.js';
 
 export interface CycleOptions {
   /** Plan only: send nothing but reads, record nothing. */
@@ -76,19 +91,64 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     const runId = store.startRun(name, 'full');
     store.finishRun(runId, 'quarantined', {}, message);
     log.warn({ job: name, runId, until: quarantine!.until }, message);
-    const empty = { operations: [], skipped: [] };
-    return { job: name, runId, outcome: 'quarantined', message, plan: empty, guard: { verdict: 'pass', allowed: [], held: [] }, counts: {}, durationMs: 0 };
+    return { job: name, runId, outcome: 'quarantined', message, plan: EMPTY_PLAN, guard: PASSED, counts: {}, durationMs: 0 };
   }
-  // One source serves every job that names it: this cycle's cost is the difference.
-  const sourceStatsBefore = deps.source.stats();
-  const choice = chooseUserRead(job, deps.source, store, { full: options.full ?? false, fullSyncEvery: deps.fullSyncEvery ?? 24 * 3_600_000, now: new Date() });
+  const pendingUsers = store.pendingEntries(name, 'user');
+  const choice = chooseUserRead(job, deps.source, store, {
+    full: options.full ?? false,
+    fullSyncEvery: deps.fullSyncEvery ?? 24 * 3_600_000,
+    now: new Date(),
+    pendingCount: pendingUsers.size,
+  });
   const runId = options.dryRun ? undefined : store.startRun(name, choice.mode);
   const cycleLog = log.child({ job: name, ...(runId === undefined ? { dryRun: true } : { runId }) });
+  const counts: Record<string, number> = {};
+  try {
+    return await runStages({ ...deps, log: cycleLog }, options, { started, runId, choice, pendingUsers, quarantine, counts });
+  } catch (error) {
+    // Runs always end: an exception (a bug, the state database failing) fails this job's run, never leaves it running.
+    const message = `the cycle stopped on an unexpected error: ${error instanceof Error ? error.message : String(error)}`;
+    const durationMs = Date.now() - started;
+    if (runId !== undefined) {
+      try {
+        store.finishRun(runId, 'failed', counts, message);
+      } catch (recordError) {
+        cycleLog.error({ error: recordError instanceof Error ? recordError.message : String(recordError) }, 'could not record the failed run');
+      }
+    }
+    cycleLog.error({ outcome: 'failed', durationMs, error: message }, 'cycle failed');
+    return { job: name, runId, outcome: 'failed', message, plan: EMPTY_PLAN, guard: PASSED, counts, durationMs };
+  }
+}
+
+const EMPTY_PLAN: UserPlan = { operations: [], skipped: [] };
+const PASSED: GuardResult<UserOperation | GroupOperation> = { verdict: 'pass', allowed: [], held: [] };
+
+interface CycleState {
+  readonly started: number;
+  readonly runId: number | undefined;
+  readonly choice: ReadChoice;
+  readonly pendingUsers: ReadonlyMap<string, PendingEntry>;
+  readonly quarantine: QuarantineState | undefined;
+  /** Filled as the cycle goes, so a cycle that stops on an error still records what it did. */
+  readonly counts: Record<string, number>;
+}
+
+async function runStages(deps: CycleDependencies, options: CycleOptions, state: CycleState): Promise<CycleReport> {
+  const { job, store, log: cycleLog, client } = deps;
+  const { runId, choice, pendingUsers, quarantine, counts } = state;
+  const name = job.config.name;
+  const dryRun = options.dryRun;
+  // One source serves every job that names it: this cycle's cost is the difference.
+  const sourceStatsBefore = deps.source.stats();
   cycleLog.info({ mode: choice.mode, reason: choice.reason }, `${choice.mode} read: ${choice.reason}`);
+  const progress = new ProgressReporter({ log: cycleLog, onReport: runId === undefined ? undefined : (p) => store.saveRunProgress(runId, p) });
 
   const groupsConfig = job.config.groups;
+  progress.start('read groups');
   const groupRead = groupsConfig === false ? undefined : await readObservedGroups(job, groupsConfig, deps.source, deps.env);
   if (groupRead?.error) cycleLog.error({ source: deps.source.name, error: groupRead.error }, 'group read failed');
+  progress.advance(groupRead?.groups.length ?? 0);
   // The named scope groups were just read with their members; reading them again for the user scope
   // would double the cost. (With scope.app the group read also holds the app's groups, whose members
   // are not all in scope, so the user scope resolves its own.)
@@ -96,30 +156,9 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
     groupsConfig !== false && groupsConfig.from === 'scope' && groupRead?.complete && (job.config.scope.groups?.length ?? 0) > 0 && job.config.scope.app === undefined
       ? new Set(groupRead.groups.flatMap((g) => g.memberIds))
       : undefined;
-  const links = store.links(name, 'user');
-  const read = await readObservedUsers(
-    {
-      job,
-      source: deps.source,
-      env: deps.env,
-      pendingIds: [...store.pendingEntries(name, 'user').keys()],
-      labelOf: (id) => links.get(id)?.label,
-      onFallback: (reason) => cycleLog.warn(reason),
-    },
-    choice,
-    scopeMembers,
-  );
-  if (read.error) cycleLog.error({ source: deps.source.name, error: read.error }, 'source read failed');
 
+  const userIndex = store.linkIndex(name, 'user');
   const groupLinks = store.links(name, 'group');
-  // Only a complete full read proves, by absence, that a user was deleted.
-  const plan = planUserChanges({
-    observed: read.users,
-    links,
-    readComplete: read.complete && read.mode === 'full',
-    removed: read.removed,
-    rules: job.config.users.deprovision,
-  });
   const groupPlan: GroupPlan =
     groupsConfig === false || !groupRead
       ? { operations: [], skipped: [] }
@@ -130,128 +169,344 @@ export async function runCycle(deps: CycleDependencies, options: CycleOptions): 
           rules: groupsConfig.deprovision,
           missingMeans: groupsConfig.from === 'all' ? 'hardDeleted' : 'outOfScope',
         });
+
+  const recorder = new OutcomeRecorder(store, name, { user: pendingUsers, group: store.pendingEntries(name, 'group') });
+  const compat = job.config.target.compat as Compat;
+  const userContext: ApplyContext = {
+    client,
+    recorder,
+    compat,
+    mappings: job.users,
+    log: cycleLog,
+    firstContact: new FirstContact({ client, resourceType: 'Users', matchAttributes: job.config.users.match.map((r) => r.target), log: cycleLog }),
+  };
+  const summary = emptyApplySummary();
+  const escrowOptions = { now: new Date(), maxAttempts: job.config.safety.maxAttempts };
   const previous = store.cursor(name, READ_COUNT_CURSOR);
+
+  // Read, scope, map, plan and apply stream: creates and updates leave for the target while the
+  // directory is still being read, through a window a few times the target's concurrency wide.
+  // Deprovisioning waits for the end of the read, where the guard can judge it.
+  const stream = streamObservedUsers(
+    {
+      job,
+      source: deps.source,
+      env: deps.env,
+      pendingIds: [...pendingUsers.keys()],
+      labelOf: (id) => userIndex.get(id)?.label,
+      onFallback: (reason) => cycleLog.warn(reason),
+    },
+    choice,
+    scopeMembers,
+  );
+  const window = new Window(Math.max(8, job.config.target.concurrency * 4));
+  const planned: UserOperation[] = [];
+  const deprovisioning: UserOperation[] = [];
+  const skipped: SkippedObject[] = [];
+  const seen = new Set<string>();
+  const creates = new CreateConflicts();
+  let inScope = 0;
+  let deferred = 0;
+  let parked = 0;
+  const loadLink = (sourceId: string): Link | undefined => store.link(name, 'user', sourceId);
+  const skip = (object: SkippedObject): void => {
+    skipped.push(object);
+    cycleLog.warn({ sourceId: object.sourceId, object: object.label, outcome: 'skipped', error: object.error }, `skipped ${object.label}`);
+  };
+
+  progress.start('sync users', previous === undefined || choice.mode !== 'full' ? undefined : Number(previous));
+  for await (const user of stream.users) {
+    seen.add(user.sourceId);
+    progress.advance();
+    if (user.status === 'active') inScope++;
+    const result = planObservedUser(user, userIndex.get(user.sourceId), loadLink, job.config.users.deprovision);
+    if (result.skipped) skip(result.skipped);
+    const operation = result.operation;
+    if (!operation) continue;
+    if (operation.kind === 'create') {
+      const conflict = creates.claim(operation);
+      if (conflict) {
+        if (dryRun) skip(conflict);
+        else refuseConflict(operation, conflict.error, recorder, summary, cycleLog);
+        continue;
+      }
+      userContext.firstContact.noteCreate();
+    }
+    countPlanned(counts, operation.kind);
+    if (isDeprovisioning(operation)) {
+      deprovisioning.push(operation);
+      continue;
+    }
+    if (dryRun) {
+      planned.push(operation);
+      continue;
+    }
+    const verdict = escrowVerdict(operation, pendingUsers, escrowOptions);
+    if (verdict === 'deferred') deferred++;
+    if (verdict === 'parked') {
+      parked++;
+      logParked(cycleLog, operation, pendingUsers.get(operation.sourceId) as PendingEntry);
+    }
+    if (verdict !== 'due') continue;
+    // Refused credentials: nothing more is sent, and the read stops (the next cycle reads it again).
+    if (client.halted) break;
+    await window.submit(() => applyUserOperation(operation, userContext, summary));
+  }
+  await window.drain();
+  const read = stream.outcome();
+
+  for (const rejected of read.rejected) {
+    // An object the source sent but we could not believe: never proof that its user is gone.
+    if (rejected.id !== undefined) seen.add(rejected.id);
+    skip({ sourceId: rejected.id ?? '(no id)', label: rejected.label, error: `the source's answer for this object is unusable: ${rejected.error}` });
+  }
+  if (read.error) cycleLog.error({ source: deps.source.name, error: read.error, status: read.errorStatus }, 'source read failed');
+  // Only a complete full read proves, by absence, that a user was deleted.
+  const fullyRead = read.complete && read.mode === 'full';
+  const removed = new Set(read.removed);
+  if (fullyRead || removed.size > 0) {
+    for (const [sourceId, entry] of userIndex) {
+      if (seen.has(sourceId) || entry.state === 'deleted' || (!fullyRead && !removed.has(sourceId))) continue;
+      const link = loadLink(sourceId);
+      const operation = link && planAbsentUser(link, job.config.users.deprovision);
+      if (!operation) continue;
+      countPlanned(counts, operation.kind);
+      deprovisioning.push(operation);
+    }
+  }
+  for (const op of groupPlan.operations) countPlanned(counts, op.kind);
+  for (const object of groupPlan.skipped) skip(object);
+
+  const halted = client.halted;
+  const readComplete = read.complete && (groupRead?.complete ?? true);
   const guard = guardOperations<UserOperation | GroupOperation>({
-    operations: [...plan.operations, ...groupPlan.operations],
-    readComplete: read.complete && (groupRead?.complete ?? true),
-    readCount: read.users.length,
+    operations: [...deprovisioning, ...groupPlan.operations],
+    readComplete,
+    readCount: read.count,
     // A change feed's size says nothing about the directory's; only full reads are compared.
     previousReadCount: previous === undefined || read.mode !== 'full' ? undefined : Number(previous),
-    linkedCount: [...links.values(), ...groupLinks.values()].filter((l) => l.state !== 'deleted').length,
+    linkedCount: countLive(userIndex.values()) + countLive(groupLinks.values()),
     maxDeletes: job.config.safety.maxDeletes,
     maxSourceDrop: job.config.safety.maxSourceDrop,
     allowDeletes: options.allowDeletes,
   });
-  if (guard.verdict !== 'pass') cycleLog.warn({ held: guard.held.length, verdict: guard.verdict }, guard.reason);
-  for (const skipped of [...plan.skipped, ...groupPlan.skipped]) {
-    cycleLog.warn({ sourceId: skipped.sourceId, object: skipped.label, outcome: 'skipped', error: skipped.error }, `skipped ${skipped.label}`);
-  }
+  if (guard.verdict !== 'pass' && !halted) cycleLog.warn({ held: guard.held.length, verdict: guard.verdict }, guard.reason);
   const allowedUsers = guard.allowed.filter(isUserOperation);
   const allowedGroups = guard.allowed.filter((op): op is GroupOperation => !isUserOperation(op));
 
-  const counts: Record<string, number> = {
-    read: read.users.length,
-    inScope: read.users.filter((u) => u.status === 'active').length,
-    skipped: plan.skipped.length + groupPlan.skipped.length,
+  Object.assign(counts, {
+    read: read.count,
+    inScope,
+    skipped: skipped.length,
     held: guard.held.length,
     ...(groupRead ? { groupsRead: groupRead.groups.length } : {}),
     sourceRequests: deps.source.stats().requests - sourceStatsBefore.requests,
     sourceThrottledMs: deps.source.stats().throttledMs - sourceStatsBefore.throttledMs,
-  };
-  for (const op of [...plan.operations, ...groupPlan.operations]) counts[`planned.${op.kind}`] = (counts[`planned.${op.kind}`] ?? 0) + 1;
+  });
   const readError = [groupRead?.error, read.error].filter(Boolean).join('; ') || undefined;
+  const sourceRefused = read.errorStatus === 401 || read.errorStatus === 403;
 
-  if (options.dryRun) {
-    const membership = groupRead && groupsConfig !== false ? previewMembership(groupRead, groupPlan, plan, groupLinks, links, store.groupMembers(name), groupsConfig) : undefined;
+  if (dryRun) {
+    progress.finish();
+    const userLinks = store.links(name, 'user');
+    const plan: UserPlan = { operations: orderOperations([...planned, ...deprovisioning]), skipped };
+    const membership = groupRead && groupsConfig !== false ? previewMembership(groupRead, groupPlan, plan, groupLinks, userLinks, store.groupMembers(name), groupsConfig) : undefined;
     return {
       job: name,
-      outcome: read.complete && (groupRead?.complete ?? true) ? 'success' : 'partial',
-      message: readError ?? guard.reason,
+      outcome: readComplete ? 'success' : 'failed',
+      message: readError ? `the source could not be read, so this plan is incomplete: ${readError}` : guard.reason,
       plan,
       groupPlan,
       membership,
       guard,
       counts,
-      durationMs: Date.now() - started,
+      durationMs: Date.now() - state.started,
     };
   }
 
-  const escrow = applyEscrow(allowedUsers, store.pendingEntries(name, 'user'), { now: new Date(), maxAttempts: job.config.safety.maxAttempts });
-  counts.deferred = escrow.deferred.length;
-  counts.parked = escrow.parked.length;
-  for (const { operation, lastError, attempts } of escrow.parked) {
-    cycleLog.warn(
-      { sourceId: operation.sourceId, user: operation.label, op: operation.kind, outcome: 'parked', attempts, error: lastError },
-      `${operation.kind} ${operation.label} is parked after ${attempts} failed attempts; it is retried when the source object changes`,
-    );
-  }
-
-  const userContext = { job: name, client: deps.client, store, compat: job.config.target.compat as Compat, mappings: job.users, log: cycleLog };
-  const groupContext = { job: name, client: deps.client, store, compat: job.config.target.compat as Compat, log: cycleLog };
   const groupSummary = emptyGroupSummary();
-  // Users first, so that groups can reference them; deprovisioning last, so that a user re-created
-  // under a new id never races its old record, and group deletes follow their members' changes.
-  const applied = await applyUserOperations(escrow.due.filter((op) => !isDeprovisioning(op)), userContext);
+  const groupContext: GroupApplyContext = {
+    job: name,
+    client,
+    store,
+    recorder,
+    compat,
+    log: cycleLog,
+    firstContact: new FirstContact({ client, resourceType: 'Groups', matchAttributes: groupsConfig === false ? [] : groupsConfig.match.map((r) => r.target), log: cycleLog }),
+  };
   let membership: MembershipPlan | undefined;
-  if (groupRead && groupsConfig !== false) {
-    await applyGroupOperations(allowedGroups.filter((op) => op.kind !== 'delete-group'), groupContext, groupSummary);
-    membership = planMembershipChanges({
-      groups: provisionedGroups(groupRead, store.links(name, 'group')),
-      recorded: store.groupMembers(name),
-      userLinks: store.links(name, 'user'),
-      batchSize: groupsConfig.batchSize,
-    });
-    await applyMembershipChanges(membership, groupContext, groupSummary);
+  if (!client.halted) {
+    // Groups after their member users; deprovisioning last, so that a user re-created under a new
+    // id never races its old record, and group deletes follow their members' changes.
+    if (groupRead && groupsConfig !== false) {
+      const creates = allowedGroups.filter((op) => op.kind === 'create-group');
+      for (let i = 0; i < creates.length; i++) groupContext.firstContact.noteCreate();
+      progress.start('sync groups', allowedGroups.length);
+      await applyGroupOperations(allowedGroups.filter((op) => op.kind !== 'delete-group'), groupContext, groupSummary);
+      recorder.flush();
+      membership = planMembershipChanges({
+        groups: provisionedGroups(groupRead, store.links(name, 'group')),
+        recorded: store.groupMembers(name),
+        userLinks: store.linkIndex(name, 'user'),
+        batchSize: groupsConfig.batchSize,
+      });
+      progress.start('sync memberships', membership.changes.length);
+      await applyMembershipChanges(membership, groupContext, groupSummary);
+    }
+    const deprovision = escrowDeprovisioning(allowedUsers, pendingUsers, escrowOptions, cycleLog);
+    deferred += deprovision.deferred;
+    parked += deprovision.parked;
+    progress.start('deprovision users', deprovision.due.length);
+    for (const operation of deprovision.due) {
+      if (client.halted) break;
+      await window.submit(async () => {
+        await applyUserOperation(operation, userContext, summary);
+        progress.advance();
+      });
+    }
+    await window.drain();
+    if (!client.halted) await applyGroupOperations(allowedGroups.filter((op) => op.kind === 'delete-group'), groupContext, groupSummary);
   }
-  mergeApplied(applied, await applyUserOperations(escrow.due.filter(isDeprovisioning), userContext));
-  await applyGroupOperations(allowedGroups.filter((op) => op.kind === 'delete-group'), groupContext, groupSummary);
-  Object.assign(counts, applied.counts, applied.byKind, groupRead ? { ...groupSummary.counts, ...groupSummary.byKind } : {}, {
-    targetRequests: deps.client.stats.requests,
-    targetRetries: deps.client.stats.retries,
-    targetThrottledMs: deps.client.stats.throttledMs,
+  recorder.flush();
+  progress.finish();
+  counts.deferred = deferred;
+  counts.parked = parked;
+  Object.assign(counts, summary.counts, summary.byKind, groupRead ? { ...groupSummary.counts, ...groupSummary.byKind } : {}, {
+    targetRequests: client.stats.requests,
+    targetRetries: client.stats.retries,
+    targetThrottledMs: client.stats.throttledMs,
   });
-  if (read.complete && read.mode === 'full') store.saveCursor(name, READ_COUNT_CURSOR, String(read.users.length));
-  saveReadCursor(store, job, read, new Date(), guard.verdict === 'pass');
-  const failing = targetIsFailing({
-    attempted: escrow.due.length + allowedGroups.length + (membership?.changes.length ?? 0),
-    failed: applied.counts.failed + groupSummary.counts.groupsFailed + groupSummary.counts.membershipFailed,
-    failureStatuses: [...applied.failureStatuses, ...groupSummary.failureStatuses],
-  });
+  const targetRefused = client.halted;
+  // Only a cycle that passed the gates moves the baselines: the next read is compared with a trusted one.
+  const passed = guard.verdict === 'pass' && !targetRefused;
+  if (fullyRead && passed) store.saveCursor(name, READ_COUNT_CURSOR, String(read.count));
+  saveReadCursor(store, job, read, new Date(), passed);
+  const attempted = summary.counts.created + summary.counts.recreated + summary.counts.linked + summary.counts.updated + summary.counts.enabled + summary.counts.disabled + summary.counts.deleted + summary.counts.failed;
+  const failing = targetRefused
+    ? `the target refused the credentials (HTTP ${targetRefused.status}); check jobs[].target.token of job ${name}`
+    : targetIsFailing({
+        attempted: attempted + allowedGroups.length + (membership?.changes.length ?? 0),
+        failed: summary.counts.failed + groupSummary.counts.groupsFailed + groupSummary.counts.membershipFailed,
+        failureStatuses: [...summary.failureStatuses, ...groupSummary.failureStatuses],
+      });
   const nextState = nextQuarantine(quarantine, failing, new Date());
   if (nextState) {
     store.saveCursor(name, QUARANTINE_CURSOR, JSON.stringify(nextState));
-    cycleLog.error({ until: nextState.until, level: nextState.level }, `job quarantined until ${nextState.until}: ${nextState.reason}`);
+    cycleLog.error({ until: nextState.until, quarantineLevel: nextState.level }, `job quarantined until ${nextState.until}: ${nextState.reason}`);
   } else if (quarantine) {
     store.deleteCursor(name, QUARANTINE_CURSOR);
     cycleLog.info('quarantine lifted: the target accepts operations again');
   }
 
-  const failures = applied.counts.failed + groupSummary.counts.groupsFailed + groupSummary.counts.membershipFailed + plan.skipped.length + groupPlan.skipped.length + escrow.parked.length;
-  const outcome = decideOutcome(read, groupRead, guard, failures);
-  const message = [readError, guard.reason].filter(Boolean).join('; ') || undefined;
+  const failures = summary.counts.failed + groupSummary.counts.groupsFailed + groupSummary.counts.membershipFailed + skipped.length + parked;
+  const outcome: CycleOutcome =
+    targetRefused || sourceRefused || (read.error && read.count === 0) || (groupRead?.error && groupRead.groups.length === 0) || failures > 0
+      ? 'failed'
+      : guard.verdict === 'guarded'
+        ? 'guarded'
+        : guard.verdict === 'partial'
+          ? 'partial'
+          : 'success';
+  const authMessage = targetRefused
+    ? `authentication failed: the target of job ${name} refused the credentials (HTTP ${targetRefused.status}); fix jobs[].target.token — nothing more was sent, and what is left is sent by the next cycle`
+    : sourceRefused
+      ? `authentication failed: source "${deps.source.name}" refused the credentials (HTTP ${read.errorStatus}); nothing was deprovisioned`
+      : undefined;
+  const message = [authMessage, readError, halted ? undefined : guard.reason].filter(Boolean).join('; ') || undefined;
   store.finishRun(runId as number, outcome, counts, message);
-  const durationMs = Date.now() - started;
-  cycleLog.info({ outcome, durationMs, counts, ...(message ? { reason: message } : {}) }, `cycle ${outcome}`);
-  return { job: name, runId, outcome, message, plan, groupPlan, membership, guard, counts, durationMs };
+  const durationMs = Date.now() - state.started;
+  const summaryRecord = { outcome, durationMs, counts, ...(message ? { reason: message } : {}) };
+  if (outcome === 'failed') cycleLog.error(summaryRecord, `cycle ${outcome}`);
+  else if (outcome !== 'success') cycleLog.warn(summaryRecord, `cycle ${outcome}`);
+  else cycleLog.info(summaryRecord, `cycle ${outcome}`);
+  return { job: name, runId, outcome, message, plan: { operations: [], skipped }, groupPlan, membership, guard, counts, durationMs };
 }
 
-function decideOutcome(read: ObservedUserRead, groupRead: ObservedGroupRead | undefined, guard: GuardResult<UserOperation | GroupOperation>, failures: number): CycleOutcome {
-  if (read.error && read.users.length === 0) return 'failed';
-  if (groupRead?.error && groupRead.groups.length === 0) return 'failed';
-  if (failures > 0) return 'failed';
-  if (guard.verdict === 'guarded') return 'guarded';
-  if (guard.verdict === 'partial') return 'partial';
-  return 'success';
+/**
+ * The plan for one observed user, loading its link's attributes only when they can matter: an
+ * active user whose mapped attributes hash to what the snapshot holds has nothing to send.
+ */
+function planObservedUser(user: ObservedUser, entry: LinkEntry | undefined, loadLink: (sourceId: string) => Link | undefined, rules: DeprovisionRules): PlannedUser {
+  if (!entry || entry.state === 'deleted') return planUser(user, undefined, rules);
+  if (user.status === 'active' && entry.state === 'active' && user.mapped.ok && hashAttributes(desiredAttributes(user.mapped.value)) === entry.hash) return {};
+  return planUser(user, loadLink(user.sourceId), rules);
+}
+
+/**
+ * One app account, one source object, within a cycle: two creates that share a match value
+ * (userName ada@x and ADA@x, say) would find or make the same account. The second is refused.
+ */
+class CreateConflicts {
+  private readonly claimed = new Map<string, { sourceId: string; label: string }>();
+
+  claim(operation: CreateUser): SkippedObject | undefined {
+    const keys = operation.match.map((query) => ({ query, key: matchKey(query.attribute, query.value) }));
+    for (const { query, key } of keys) {
+      const owner = this.claimed.get(key);
+      if (owner && owner.sourceId !== operation.sourceId) {
+        return {
+          sourceId: operation.sourceId,
+          label: operation.label,
+          error: `conflicts with ${owner.label} (source id ${owner.sourceId}): both match ${query.attribute} eq "${query.value}" in the target, and one app account serves one source user; not created`,
+        };
+      }
+    }
+    for (const { key } of keys) this.claimed.set(key, { sourceId: operation.sourceId, label: operation.label });
+    return undefined;
+  }
+}
+
+/** A create refused before it was sent: a failed operation of that user, kept in escrow so a change-feed cycle reads the user again. */
+function refuseConflict(operation: CreateUser, error: string, recorder: OutcomeRecorder, summary: ApplySummary, log: Logger): void {
+  const attempts = recorder.recordFailure('user', {
+    sourceId: operation.sourceId,
+    operation: operation.kind,
+    label: operation.label,
+    lastStatus: null,
+    lastError: error,
+    fingerprint: fingerprintOf(operation),
+    retryAt: (n) => nextAttemptAt(n, new Date()),
+  });
+  summary.counts.failed++;
+  countByKind(summary.byKind, operation.kind, 'failed');
+  log.warn({ op: operation.kind, sourceId: operation.sourceId, user: operation.label, outcome: 'failed', attempts, error }, `${operation.kind} ${operation.label} failed`);
+}
+
+function escrowDeprovisioning(operations: readonly UserOperation[], pending: ReadonlyMap<string, PendingEntry>, options: { now: Date; maxAttempts: number }, log: Logger) {
+  const due: UserOperation[] = [];
+  let deferred = 0;
+  let parked = 0;
+  for (const operation of operations) {
+    const verdict = escrowVerdict(operation, pending, options);
+    if (verdict === 'due') due.push(operation);
+    else if (verdict === 'deferred') deferred++;
+    else {
+      parked++;
+      logParked(log, operation, pending.get(operation.sourceId) as PendingEntry);
+    }
+  }
+  return { due, deferred, parked };
+}
+
+function logParked(log: Logger, operation: UserOperation, entry: PendingEntry): void {
+  log.warn(
+    { sourceId: operation.sourceId, user: operation.label, op: operation.kind, outcome: 'parked', attempts: entry.attempts, error: entry.lastError },
+    `${operation.kind} ${operation.label} is parked after ${entry.attempts} failed attempts; it is retried when the source object changes`,
+  );
+}
+
+function countPlanned(counts: Record<string, number>, kind: string): void {
+  counts[`planned.${kind}`] = (counts[`planned.${kind}`] ?? 0) + 1;
+}
+
+function countLive(links: Iterable<{ readonly state: string }>): number {
+  let live = 0;
+  for (const link of links) if (link.state !== 'deleted') live++;
+  return live;
 }
 
 function isUserOperation(op: UserOperation | GroupOperation): op is UserOperation {
   return op.kind !== 'create-group' && op.kind !== 'update-group' && op.kind !== 'delete-group';
-}
-
-function mergeApplied(into: ApplySummary, more: ApplySummary): void {
-  for (const key of Object.keys(more.counts) as OperationResult[]) into.counts[key] += more.counts[key];
-  for (const [key, count] of Object.entries(more.byKind)) into.byKind[key] = (into.byKind[key] ?? 0) + count;
-  into.failureStatuses.push(...more.failureStatuses);
 }
 
 /** The groups that exist in the target after this cycle's group operations, with their desired members. */

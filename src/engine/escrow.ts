@@ -39,6 +39,17 @@ export function fingerprintOf(operation: UserOperation): string {
   return createHash('sha256').update(JSON.stringify(content)).digest('base64url').slice(0, 22);
 }
 
+export type EscrowVerdict = 'due' | 'deferred' | 'parked';
+
+/** What escrow does with one operation this cycle. */
+export function escrowVerdict(operation: UserOperation, pending: ReadonlyMap<string, PendingEntry>, options: { readonly now: Date; readonly maxAttempts: number }): EscrowVerdict {
+  const entry = pending.get(operation.sourceId);
+  if (!entry || entry.fingerprint !== fingerprintOf(operation)) return 'due';
+  if (entry.attempts >= options.maxAttempts) return 'parked';
+  if (entry.nextAttemptAt !== null && Date.parse(entry.nextAttemptAt) > options.now.getTime()) return 'deferred';
+  return 'due';
+}
+
 export function applyEscrow(
   operations: readonly UserOperation[],
   pending: ReadonlyMap<string, PendingEntry>,
@@ -48,15 +59,12 @@ export function applyEscrow(
   const deferred: UserOperation[] = [];
   const parked: { operation: UserOperation; lastError: string; attempts: number }[] = [];
   for (const operation of operations) {
-    const entry = pending.get(operation.sourceId);
-    if (!entry || entry.fingerprint !== fingerprintOf(operation)) {
-      due.push(operation);
-    } else if (entry.attempts >= options.maxAttempts) {
+    const verdict = escrowVerdict(operation, pending, options);
+    if (verdict === 'due') due.push(operation);
+    else if (verdict === 'deferred') deferred.push(operation);
+    else {
+      const entry = pending.get(operation.sourceId) as PendingEntry;
       parked.push({ operation, lastError: entry.lastError, attempts: entry.attempts });
-    } else if (entry.nextAttemptAt !== null && Date.parse(entry.nextAttemptAt) > options.now.getTime()) {
-      deferred.push(operation);
-    } else {
-      due.push(operation);
     }
   }
   return { due, deferred, parked };

@@ -2,9 +2,12 @@
  * First contact with the target, shared by users and groups: find an object that already exists
  * by the job's match rules, in order, rather than create a duplicate — and never guess between two.
  */
+import type { Logger } from '../log.js';
 import { parseTargetPath, readPath, type ScimObject, type ScimValue } from '../mapping/paths.js';
 import type { ScimClient } from '../scim/client.js';
+import { ScimAuthError, ScimRequestError } from '../scim/errors.js';
 import { equalityFilter } from '../scim/requests.js';
+import { parseListResponse } from '../scim/responses.js';
 import { diffAttributes, type AttributeChange } from './diff.js';
 import type { MatchQuery } from './plan.js';
 
@@ -16,10 +19,7 @@ export async function findByMatchRules(
 ): Promise<ScimObject | undefined> {
   for (const query of match) {
     const hits = await client.search(resourceType, equalityFilter(query.attribute, query.value));
-    if (hits.length > 1) {
-      const noun = resourceType === 'Users' ? 'users' : 'groups';
-      throw new Error(`${hits.length} ${noun} in the target match ${query.attribute} eq "${query.value}"; refusing to guess which one is ${label}`);
-    }
+    if (hits.length > 1) throw ambiguous(resourceType, hits.length, query, label);
     if (hits.length === 1) return hits[0];
   }
   return undefined;
@@ -35,8 +35,144 @@ export function changesAgainstHeld(existing: ScimObject, desired: Readonly<Recor
   return { changes: diffAttributes(desired, held), held };
 }
 
-/** The SCIM id of a resource the target returned; some apps use numbers. */
-export function idOf(resource: unknown): string | undefined {
-  const id = (resource as { id?: unknown } | undefined)?.id;
-  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
+/**
+ * Attributes RFC 7643 defines with `caseExact: true`; every other match attribute (userName,
+ * emails, displayName…) compares case-insensitively, as the app's own filter does.
+ */
+const CASE_EXACT = new Set(['id', 'externalid']);
+
+/** The key two match values share when the app would consider them equal. */
+export function matchKey(attribute: string, value: string): string {
+  const name = attribute.toLowerCase();
+  return `${name}\u0000${CASE_EXACT.has(name) ? value : value.toLowerCase()}`;
+}
+
+/** Values of a match attribute in a listed resource: `emails.value` reads every element of `emails`. */
+function valuesAt(resource: ScimObject, attribute: string): string[] {
+  if (attribute.includes('[') || attribute.includes(':')) {
+    const value = readPath(resource, parseTargetPath(attribute));
+    return typeof value === 'string' || typeof value === 'number' ? [String(value)] : [];
+  }
+  let values: ScimValue[] = [resource];
+  for (const part of attribute.split('.')) {
+    const lower = part.toLowerCase();
+    values = values.flatMap((v) => {
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) return [];
+      const key = Object.keys(v).find((k) => k.toLowerCase() === lower);
+      const found = key === undefined ? undefined : (v as ScimObject)[key];
+      return found === undefined ? [] : Array.isArray(found) ? (found as ScimValue[]) : [found];
+    });
+  }
+  return values.flatMap((v) => (typeof v === 'string' || typeof v === 'number' ? [String(v)] : []));
+}
+
+/** The attribute to ask a listing for: a filtered path is asked for whole (`emails[type eq "work"].value` → `emails`). */
+function listedAttribute(attribute: string): string {
+  const bracket = attribute.indexOf('[');
+  return bracket === -1 ? attribute : attribute.slice(0, bracket);
+}
+
+export interface FirstContactOptions {
+  readonly client: ScimClient;
+  readonly resourceType: 'Users' | 'Groups';
+  /** Target attributes of the job's match rules. */
+  readonly matchAttributes: readonly string[];
+  readonly log: Logger;
+  /** Creates after which listing the app once is considered (then again at each doubling). Default 200. */
+  readonly listThreshold?: number;
+  /** List only while the app holds at most this many objects per create seen so far. Default 20. */
+  readonly listRatio?: number;
+  readonly pageSize?: number;
+}
+
+/**
+ * First contact for many creates. A lookup per create doubles the requests of an initial sync, so
+ * once a cycle has seen enough creates, the app's objects are listed once (paged, only the match
+ * attributes) and indexed by every match rule; a create whose values match nothing is then sent
+ * without a lookup. The listing is skipped while the app holds far more objects than the cycle
+ * creates (listing a million accounts for 200 creates costs more than it saves), and it falls back
+ * to per-object lookups when the app cannot list. A 409 still links through a lookup.
+ */
+export class FirstContact {
+  private creates = 0;
+  private nextProbe: number;
+  private index: Map<string, string[]> | undefined;
+  private building: Promise<void> | undefined;
+  private gaveUp = false;
+  private readonly listRatio: number;
+
+  constructor(private readonly options: FirstContactOptions) {
+    this.nextProbe = options.listThreshold ?? 200;
+    this.listRatio = options.listRatio ?? 20;
+  }
+
+  /** The planner saw one more create; the listing may start. */
+  noteCreate(): void {
+    this.creates++;
+    if (this.index || this.building || this.gaveUp || this.creates < this.nextProbe) return;
+    this.nextProbe *= 2;
+    this.building = this.build().finally(() => (this.building = undefined));
+  }
+
+  /** The object the match rules find in the app, through the index when there is one. */
+  async find(match: readonly MatchQuery[], label: string): Promise<ScimObject | undefined> {
+    if (this.building) await this.building;
+    if (!this.index) return this.lookup(match, label);
+    for (const query of match) {
+      const hits = this.index.get(matchKey(query.attribute, query.value));
+      if (!hits) continue;
+      if (hits.length > 1) throw ambiguous(this.options.resourceType, hits.length, query, label);
+      // The listing holds only match attributes: adopting needs the whole object.
+      try {
+        const response = await this.options.client.request('GET', `/${this.options.resourceType}/${encodeURIComponent(hits[0] as string)}`);
+        return response.body as ScimObject;
+      } catch (error) {
+        if (error instanceof ScimRequestError && error.status === 404) continue;
+        throw error;
+      }
+    }
+    return undefined;
+  }
+
+  /** A filtered lookup per match rule, in order (also after a 409, when the index may be stale). */
+  lookup(match: readonly MatchQuery[], label: string): Promise<ScimObject | undefined> {
+    return findByMatchRules(this.options.client, this.options.resourceType, match, label);
+  }
+
+  private async build(): Promise<void> {
+    const { client, resourceType, matchAttributes, log } = this.options;
+    try {
+      const probePath = `/${resourceType}?startIndex=1&count=1&attributes=id`;
+      const probe = await client.request('GET', probePath);
+      const total = parseListResponse(probe.body, { method: 'GET', path: probePath, status: probe.status }).totalResults;
+      if (total === undefined || total > this.creates * this.listRatio) return;
+      const index = new Map<string, string[]>();
+      const attributes = [...new Set(['id', ...matchAttributes.map(listedAttribute)])];
+      const listed = await client.listAll(resourceType, { attributes, pageSize: this.options.pageSize }, (resources) => {
+        for (const resource of resources) {
+          const id = String(resource.id);
+          for (const attribute of new Set(matchAttributes)) {
+            for (const value of valuesAt(resource, attribute)) {
+              const key = matchKey(attribute, value);
+              const hits = index.get(key);
+              if (!hits) index.set(key, [id]);
+              else if (!hits.includes(id)) hits.push(id);
+            }
+          }
+        }
+      });
+      this.index = index;
+      log.info({ resourceType, listed: listed.resources, pages: listed.pages }, `listed the app's ${resourceType.toLowerCase()} once for first contact; creates without a match are sent without a lookup`);
+    } catch (error) {
+      this.gaveUp = true;
+      // Refused credentials stop the cycle on their own (the client halts); nothing to report here.
+      if (error instanceof ScimAuthError) return;
+      log.warn({ resourceType, error: error instanceof Error ? error.message : String(error) }, `the app cannot list ${resourceType.toLowerCase()}; first contact looks each one up`);
+    }
+  }
+}
+
+function ambiguous(resourceType: 'Users' | 'Groups', count: number, query: MatchQuery, label: string): Error {
+  const noun = resourceType === 'Users' ? 'users' : 'groups';
+  return new Error(`${count} ${noun} in the target match ${query.attribute} eq "${query.value}"; refusing to guess which one is ${label}`);
 }

@@ -126,8 +126,8 @@ export interface MembershipInput {
   readonly groups: readonly { readonly sourceId: string; readonly label: string; readonly targetId: string; readonly memberIds: readonly string[] }[];
   /** What provisiond last confirmed per group: group source id → user source ids. */
   readonly recorded: ReadonlyMap<string, ReadonlySet<string>>;
-  /** The job's user links after this cycle's user operations. */
-  readonly userLinks: ReadonlyMap<string, Link>;
+  /** The job's user links after this cycle's user operations (their attributes are not needed). */
+  readonly userLinks: ReadonlyMap<string, Pick<Link, 'targetId' | 'state'>>;
   readonly batchSize: number;
 }
 

@@ -87,52 +87,63 @@ export function planUserChanges(input: UserPlanInput): UserPlan {
 
   for (const user of input.observed) {
     seen.add(user.sourceId);
-    const link = input.links.get(user.sourceId);
-    const live = link && link.state !== 'deleted' ? link : undefined;
-    if (!user.mapped.ok) {
-      skipped.push({ sourceId: user.sourceId, label: user.label, error: user.mapped.error });
-      continue;
-    }
-    const mapped = user.mapped.value;
-    const base = { sourceId: user.sourceId, label: user.label };
-
-    if (user.status === 'active') {
-      if (!live) {
-        operations.push({ ...base, kind: 'create', mapped, match: user.match });
-        continue;
-      }
-      const desired = { ...mapped.attributes, active: true };
-      const changes = diffAttributes(desired, live.attributes);
-      const kind = live.state === 'disabled' ? 'enable' : 'update';
-      if (changes.length > 0 || kind === 'enable') {
-        operations.push({
-          ...base,
-          kind,
-          targetId: live.targetId,
-          changes,
-          attributes: { ...live.attributes, ...desired },
-          recreate: { mapped, match: user.match },
-        });
-      }
-      continue;
-    }
-
-    // Not provisioned (any more): only objects we linked ourselves are ever disabled or deleted.
-    if (!live) continue;
-    const operation = deprovision(base, live, input.rules[user.status], user.status, mapped.attributes);
-    if (operation) operations.push(operation);
+    const planned = planUser(user, input.links.get(user.sourceId), input.rules);
+    if (planned.operation) operations.push(planned.operation);
+    if (planned.skipped) skipped.push(planned.skipped);
   }
 
   const removed = new Set(input.removed ?? []);
   if (input.readComplete || removed.size > 0) {
     for (const link of input.links.values()) {
-      if (seen.has(link.sourceId) || link.state === 'deleted') continue;
+      if (seen.has(link.sourceId)) continue;
       if (!input.readComplete && !removed.has(link.sourceId)) continue;
-      const operation = deprovision({ sourceId: link.sourceId, label: link.label }, link, input.rules.hardDeleted, 'hardDeleted', {});
+      const operation = planAbsentUser(link, input.rules);
       if (operation) operations.push(operation);
     }
   }
   return { operations: orderOperations(operations), skipped };
+}
+
+export interface PlannedUser {
+  readonly operation?: UserOperation;
+  readonly skipped?: SkippedObject;
+}
+
+/**
+ * One observed user against its link. A user who is not provisioned (out of scope, disabled,
+ * soft-deleted) is never a mapping failure: without a link there is nothing to do, and with one
+ * the deprovision rule applies even when the mappings cannot be evaluated for it.
+ */
+export function planUser(user: ObservedUser, link: Link | undefined, rules: DeprovisionRules): PlannedUser {
+  const live = link && link.state !== 'deleted' ? link : undefined;
+  const base = { sourceId: user.sourceId, label: user.label };
+  if (user.status !== 'active') {
+    // Not provisioned (any more): only objects we linked ourselves are ever disabled or deleted.
+    if (!live) return {};
+    const operation = deprovision(base, live, rules[user.status], user.status, user.mapped.ok ? user.mapped.value.attributes : {});
+    return operation ? { operation } : {};
+  }
+  if (!user.mapped.ok) return { skipped: { ...base, error: user.mapped.error } };
+  const mapped = user.mapped.value;
+  if (!live) return { operation: { ...base, kind: 'create', mapped, match: user.match } };
+  const desired = desiredAttributes(mapped);
+  const changes = diffAttributes(desired, live.attributes);
+  const kind = live.state === 'disabled' ? 'enable' : 'update';
+  if (changes.length === 0 && kind !== 'enable') return {};
+  return {
+    operation: { ...base, kind, targetId: live.targetId, changes, attributes: { ...live.attributes, ...desired }, recreate: { mapped, match: user.match } },
+  };
+}
+
+/** What an active user's link should record: the mapped attributes, active. */
+export function desiredAttributes(mapped: MappedObject): Record<string, ScimValue> {
+  return { ...mapped.attributes, active: true };
+}
+
+/** A linked user the source no longer has (a complete full read did not return it, or the IdP reported it removed). */
+export function planAbsentUser(link: Link, rules: DeprovisionRules): UserOperation | undefined {
+  if (link.state === 'deleted') return undefined;
+  return deprovision({ sourceId: link.sourceId, label: link.label }, link, rules.hardDeleted, 'hardDeleted', {});
 }
 
 function deprovision(
@@ -151,10 +162,10 @@ function deprovision(
   return { ...base, kind: 'disable', targetId: link.targetId, changes, attributes: { ...link.attributes, ...desired }, reason };
 }
 
-const ORDER: Record<UserOperation['kind'], number> = { create: 0, enable: 1, update: 2, disable: 3, delete: 4 };
+export const ORDER: Record<UserOperation['kind'], number> = { create: 0, enable: 1, update: 2, disable: 3, delete: 4 };
 
 /** Creates and updates before deprovisioning, so a guard that holds the latter still lets the former through. */
-function orderOperations(operations: UserOperation[]): UserOperation[] {
+export function orderOperations(operations: UserOperation[]): UserOperation[] {
   return operations
     .map((op, i) => ({ op, i }))
     .sort((a, b) => ORDER[a.op.kind] - ORDER[b.op.kind] || a.i - b.i)

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { PreparedJob } from '../config/load.js';
 import { mapObject, type MappingEnvironment } from '../mapping/map.js';
-import { CursorExpiredError, isIncremental, SourceReadError, type Source, type SourceUser, type UserQuery } from '../sources/source.js';
+import { CursorExpiredError, isIncremental, SourceReadError, type IncrementalSource, type RejectedObject, type Source, type SourceUser, type UserQuery } from '../sources/source.js';
 import type { StateStore } from '../state/store.js';
 import { lookup } from './group-read.js';
 import type { ObservedUser } from './plan.js';
@@ -39,7 +39,15 @@ export interface ReadChoice {
  * scope does not hinge on group membership or app assignment, and a full read still comes every
  * `fullSyncEvery` to heal anything a change feed missed (Okta keeps no trace of hard deletes).
  */
-export function chooseUserRead(job: PreparedJob, source: Source, store: StateStore, options: { full: boolean; fullSyncEvery: number; now: Date }): ReadChoice {
+/** Past this many users in escrow, reading the whole directory costs less than re-reading each by id. */
+const MAX_PENDING_REREADS = 200;
+
+export function chooseUserRead(
+  job: PreparedJob,
+  source: Source,
+  store: StateStore,
+  options: { full: boolean; fullSyncEvery: number; now: Date; pendingCount?: number },
+): ReadChoice {
   const name = job.config.name;
   if (!isIncremental(source)) return { mode: 'full', reason: `${source.kind} sources are read in full` };
   if (options.full) return { mode: 'full', reason: 'a full read was asked for (--full)' };
@@ -53,18 +61,37 @@ export function chooseUserRead(job: PreparedJob, source: Source, store: StateSto
   if (lastFull === undefined || options.now.getTime() - Date.parse(lastFull) >= options.fullSyncEvery) {
     return { mode: 'full', reason: 'schedule.fullSyncEvery has passed since the last full read' };
   }
+  if ((options.pendingCount ?? 0) > MAX_PENDING_REREADS) {
+    return { mode: 'full', reason: `${options.pendingCount} users wait in escrow; one full read costs less than re-reading each` };
+  }
   return { mode: 'incremental', cursor, reason: 'changes since the last cycle' };
 }
 
-export interface ObservedUserRead {
+/** How a read ended; known once its users have been consumed. */
+export interface UserReadOutcome {
   readonly mode: ReadMode;
-  readonly users: ObservedUser[];
+  /** Users the read returned (changed users, for an incremental read). */
+  readonly count: number;
   /** Hard deletes an incremental read reported. */
-  readonly removed: string[];
+  readonly removed: readonly string[];
+  /** Objects the source returned that could not be believed: per-object errors, never absences. */
+  readonly rejected: readonly RejectedObject[];
   readonly complete: boolean;
   readonly error?: string;
+  /** The HTTP status of a failed read, when there was one (401/403: the source refused our credentials). */
+  readonly errorStatus?: number;
   /** To store once the cycle has applied what it read. */
   readonly nextCursor?: string;
+}
+
+/**
+ * A read as a stream: users are scoped and mapped page by page and handed on at once, so a cycle
+ * never holds the directory in memory. `outcome()` is known once `users` has been consumed (or
+ * abandoned: a cycle that stops early ends with an incomplete read).
+ */
+export interface UserStream {
+  readonly users: AsyncIterable<ObservedUser>;
+  outcome(): UserReadOutcome;
 }
 
 export interface UserReadContext {
@@ -82,52 +109,83 @@ export interface UserReadContext {
 }
 
 /** @param groupMembers members of the scope groups when the group read already has them */
-export async function readObservedUsers(context: UserReadContext, choice: ReadChoice, groupMembers?: ReadonlySet<string>): Promise<ObservedUserRead> {
-  const { job, source } = context;
-  const users: ObservedUser[] = [];
-  let mode = choice.mode;
-  try {
-    const scope = compileUserScope(job.config.scope.filters, await scopeMembers(job, source, groupMembers));
-    const query: UserQuery = { attributes: [...job.users.sourceAttributes, ...scope.attributes, ...job.config.users.match.map((r) => r.source)] };
-    const observe = (user: SourceUser) => users.push(observeUser(user, scope, context));
+export function streamObservedUsers(context: UserReadContext, choice: ReadChoice, groupMembers?: ReadonlySet<string>): UserStream {
+  const rejected: RejectedObject[] = [];
+  let state: Omit<UserReadOutcome, 'rejected'> = { mode: choice.mode, count: 0, removed: [], complete: false, error: 'the read was stopped before it ended' };
+  async function* users(): AsyncGenerator<ObservedUser> {
+    const { job, source } = context;
+    let mode = choice.mode;
+    let count = 0;
+    try {
+      const scope = compileUserScope(job.config.scope.filters, await scopeMembers(job, source, groupMembers));
+      const query: UserQuery = {
+        attributes: [...job.users.sourceAttributes, ...scope.attributes, ...job.config.users.match.map((r) => r.source)],
+        onRejected: (object) => rejected.push(object),
+      };
 
-    if (mode === 'incremental' && isIncremental(source)) {
-      try {
-        const read = source.readUserChanges(query, choice.cursor as string);
-        // A feed may name a user more than once in a round; the latest word wins.
-        const latest = new Map<string, ObservedUser>();
-        const removed = new Set<string>();
-        for await (const page of read.pages) {
-          for (const user of page.changed) latest.set(user.id, observeUser(user, scope, context));
-          for (const id of page.softDeleted ?? []) latest.set(id, softDeletedById(id, context));
-          for (const id of page.removed) {
-            latest.delete(id);
-            removed.add(id);
+      if (mode === 'incremental' && isIncremental(source)) {
+        const changes = await readChanges(source, query, choice.cursor as string, scope, context);
+        if (changes) {
+          for (const user of changes.latest.values()) {
+            count++;
+            yield user;
           }
+          state = { mode, count, removed: [...changes.removed], complete: true, nextCursor: changes.nextCursor };
+          return;
         }
-        for (const id of context.pendingIds) {
-          if (latest.has(id) || removed.has(id)) continue;
-          const user = await source.readUser(id, query);
-          if (user) latest.set(id, observeUser(user, scope, context));
-          else removed.add(id);
-        }
-        users.push(...latest.values());
-        return { mode, users, removed: [...removed], complete: true, nextCursor: read.nextCursor() };
-      } catch (error) {
-        if (!(error instanceof CursorExpiredError)) throw error;
-        context.onFallback(error.message);
-        users.length = 0;
         mode = 'full';
       }
-    }
 
-    // Taken before the read starts, so a change made while it runs is read again next time.
-    const nextCursor = isIncremental(source) ? await source.changeCursor(query) : undefined;
-    for await (const page of source.readUsers(query)) page.forEach(observe);
-    return { mode, users, removed: [], complete: true, nextCursor };
+      // Taken before the read starts, so a change made while it runs is read again next time.
+      const nextCursor = isIncremental(source) ? await source.changeCursor(query) : undefined;
+      for await (const page of source.readUsers(query)) {
+        for (const user of page) {
+          count++;
+          yield observeUser(user, scope, context);
+        }
+      }
+      state = { mode, count, removed: [], complete: true, nextCursor };
+    } catch (error) {
+      if (!(error instanceof SourceReadError)) throw error;
+      state = { mode, count, removed: [], complete: false, error: error.message, errorStatus: error.status };
+    } finally {
+      if (state.error === 'the read was stopped before it ended') state = { ...state, mode, count };
+    }
+  }
+  return { users: users(), outcome: () => ({ ...state, rejected }) };
+}
+
+/** An incremental round, deduplicated (a feed may name a user more than once: the latest word wins); undefined when the cursor expired. */
+async function readChanges(
+  source: IncrementalSource,
+  query: UserQuery,
+  cursor: string,
+  scope: UserScope,
+  context: UserReadContext,
+): Promise<{ latest: Map<string, ObservedUser>; removed: Set<string>; nextCursor: string } | undefined> {
+  try {
+    const read = source.readUserChanges(query, cursor);
+    const latest = new Map<string, ObservedUser>();
+    const removed = new Set<string>();
+    for await (const page of read.pages) {
+      for (const user of page.changed) latest.set(user.id, observeUser(user, scope, context));
+      for (const id of page.softDeleted ?? []) latest.set(id, softDeletedById(id, context));
+      for (const id of page.removed) {
+        latest.delete(id);
+        removed.add(id);
+      }
+    }
+    for (const id of context.pendingIds) {
+      if (latest.has(id) || removed.has(id)) continue;
+      const user = await source.readUser(id, query);
+      if (user) latest.set(id, observeUser(user, scope, context));
+      else removed.add(id);
+    }
+    return { latest, removed, nextCursor: read.nextCursor() };
   } catch (error) {
-    if (!(error instanceof SourceReadError)) throw error;
-    return { mode, users, removed: [], complete: false, error: error.message };
+    if (!(error instanceof CursorExpiredError)) throw error;
+    context.onFallback(error.message);
+    return undefined;
   }
 }
 
@@ -136,7 +194,7 @@ export async function readObservedUsers(context: UserReadContext, choice: ReadCh
  * the guard held back: the held operations must be planned again, and a cursor past the changes
  * that caused them would lose them.
  */
-export function saveReadCursor(store: StateStore, job: PreparedJob, read: ObservedUserRead, now: Date, guardPassed: boolean): void {
+export function saveReadCursor(store: StateStore, job: PreparedJob, read: UserReadOutcome, now: Date, guardPassed: boolean): void {
   if (!read.complete || !guardPassed) return;
   const name = job.config.name;
   if (read.nextCursor !== undefined) store.saveCursor(name, CHANGE_CURSOR, read.nextCursor);

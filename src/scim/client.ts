@@ -1,20 +1,27 @@
 /**
- * The SCIM transport: bearer auth, bounded concurrency, timeouts, and retries with exponential
- * backoff and jitter that honour Retry-After. It knows HTTP, not provisioning.
+ * The SCIM transport: bearer auth, bounded concurrency over one keep-alive connection pool,
+ * timeouts, and retries with exponential backoff and jitter that honour Retry-After. It knows HTTP
+ * and the SCIM wire shapes, not provisioning.
  */
+import { STATUS_CODES } from 'node:http';
 import pLimit from 'p-limit';
+import { Agent, request as undiciRequest } from 'undici';
 import type { ScimObject } from '../mapping/paths.js';
-import { describeErrorBody, ScimRequestError } from './errors.js';
+import { describeErrorBody, ScimAuthError, ScimRequestError, ScimResponseError } from './errors.js';
+import { parseListResponse, withResourceIds } from './responses.js';
 
 export interface ScimClientOptions {
   readonly baseUrl: string;
   readonly token: string;
   readonly concurrency: number;
+  /** Connect, response-headers and between-body-chunks timeout, each. */
   readonly timeoutMs: number;
   readonly maxRetries: number;
+  /** A larger answer is refused rather than buffered; default 64 MiB (a 50,000-member group is a few MB). */
+  readonly maxResponseBytes?: number;
   /** Test seams. */
-  readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
   readonly onRetry?: (event: { method: string; path: string; status: number; waitMs: number; attempt: number }) => void;
 }
 
@@ -30,90 +37,213 @@ export interface ScimClientStats {
   writes: number;
 }
 
+export type ScimResourceType = 'Users' | 'Groups';
+
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
 const MAX_BACKOFF_MS = 60_000;
 const CONTENT_TYPE = 'application/scim+json';
+const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+const TIMEOUT_CODES: Readonly<Record<string, string>> = {
+  UND_ERR_CONNECT_TIMEOUT: 'connecting',
+  UND_ERR_HEADERS_TIMEOUT: 'waiting for the response headers',
+  UND_ERR_BODY_TIMEOUT: 'waiting for the response body',
+};
 
 export class ScimClient {
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly base: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly agent: Agent;
   private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly maxResponseBytes: number;
+  private haltedBy: ScimAuthError | undefined;
+  private closing: Promise<void> | undefined;
   readonly stats: ScimClientStats = { requests: 0, retries: 0, throttledMs: 0, writes: 0 };
 
   constructor(private readonly options: ScimClientOptions) {
     this.limit = pLimit(options.concurrency);
     // Apps document their base URL with and without a trailing slash; joining must not double it.
     this.base = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+    // One pool per client, as wide as the concurrency: every request reuses a warm connection
+    // instead of paying a TCP (and TLS) handshake.
+    this.agent = new Agent({
+      connections: options.concurrency,
+      connectTimeout: options.timeoutMs,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+      maxResponseSize: this.maxResponseBytes,
+    });
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.random = options.random ?? Math.random;
   }
 
-  /** Sends a request; resolves for 2xx, throws ScimRequestError otherwise (after retries). */
-  request(method: string, path: string, body?: unknown): Promise<ScimResponse> {
+  /** The refusal (401/403) that stopped this client; later requests fail without being sent. */
+  get halted(): ScimAuthError | undefined {
+    return this.haltedBy;
+  }
+
+  /**
+   * Sends a request; resolves for 2xx, throws ScimRequestError otherwise (after retries).
+   * `body` may be a thunk, built only when the request leaves the queue, so queued work holds no bodies.
+   */
+  request(method: string, path: string, body?: unknown | (() => unknown)): Promise<ScimResponse> {
+    if (this.haltedBy) return Promise.reject(this.notSent(method, path, this.haltedBy));
     return this.limit(() => this.send(method, path, body));
   }
 
-  /** A filtered list; `excludedAttributes=members` keeps a lookup of a 50,000-member group small, as Entra does. */
-  async search(resourceType: 'Users' | 'Groups', filter: string): Promise<ScimObject[]> {
+  /** A filtered lookup; `excludedAttributes=members` keeps a lookup of a 50,000-member group small, as Entra does. */
+  async search(resourceType: ScimResourceType, filter: string): Promise<ScimObject[]> {
     const exclude = resourceType === 'Groups' ? 'excludedAttributes=members&' : '';
-    const response = await this.request('GET', `/${resourceType}?${exclude}filter=${encodeURIComponent(filter)}`);
-    const resources = (response.body as { Resources?: unknown } | undefined)?.Resources;
-    return Array.isArray(resources) ? (resources as ScimObject[]) : [];
+    const path = `/${resourceType}?${exclude}filter=${encodeURIComponent(filter)}`;
+    const response = await this.request('GET', path);
+    return parseListResponse(response.body, { method: 'GET', path, status: response.status }).resources;
+  }
+
+  /**
+   * Every resource of a type, paged per RFC 7644 §3.4.2.4. Apps cap `count` at their own maximum,
+   * so the next startIndex follows what came back, not what was asked. Each page must be a
+   * ListResponse whose resources all carry an id (numeric ids arrive as strings); onPage sees every
+   * non-empty page once, so the caller can index without holding pages.
+   */
+  async listAll(
+    resourceType: ScimResourceType,
+    options: { readonly attributes: readonly string[]; readonly pageSize?: number },
+    onPage: (resources: readonly ScimObject[]) => void,
+  ): Promise<{ pages: number; resources: number }> {
+    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, not ${pageSize}`);
+    const attributes = options.attributes.length > 0 ? `attributes=${options.attributes.map(encodeURIComponent).join(',')}&` : '';
+    let startIndex = 1;
+    let pages = 0;
+    let resources = 0;
+    let previousFirstId: unknown;
+    for (;;) {
+      const path = `/${resourceType}?${attributes}startIndex=${startIndex}&count=${pageSize}`;
+      const response = await this.request('GET', path);
+      const context = { method: 'GET', path, status: response.status };
+      const page = parseListResponse(response.body, context);
+      const found = withResourceIds(page.resources, context);
+      pages++;
+      if (found.length === 0) break;
+      // An app that ignores startIndex answers its first page forever; without totalResults that never ends.
+      if (found[0]!.id === previousFirstId) {
+        throw new ScimResponseError('GET', path, response.status, `the page at startIndex ${startIndex} starts with the same resource as the page before (id ${String(previousFirstId)}): the app ignores startIndex`);
+      }
+      previousFirstId = found[0]!.id;
+      onPage(found);
+      resources += found.length;
+      startIndex += found.length;
+      if (page.totalResults !== undefined && startIndex > page.totalResults) break;
+    }
+    return { pages, resources };
+  }
+
+  /** Closes the connection pool; requests in flight finish first, queued and later ones fail unsent. */
+  close(): Promise<void> {
+    // Idempotent: a caller's finally and a shutdown path may both close.
+    this.closing ??= this.agent.close();
+    return this.closing;
   }
 
   private async send(method: string, path: string, body: unknown): Promise<ScimResponse> {
+    // Checked again here: a request queued behind the refused one must not reach the network.
+    if (this.haltedBy) throw this.notSent(method, path, this.haltedBy);
+    // A closed pool answers every attempt with an error; retrying it would only wait out the backoff.
+    if (this.closing) throw new ScimRequestError(method, path, 0, undefined, 'not sent: the SCIM client is closed');
+    const built: unknown = typeof body === 'function' ? (body as () => unknown)() : body;
+    // Serialised once: retries resend the same bytes.
+    const payload = built === undefined ? undefined : JSON.stringify(built);
     const url = this.base + path;
     if (method !== 'GET') this.stats.writes++;
     for (let attempt = 0; ; attempt++) {
       this.stats.requests++;
-      let status = 0;
-      let parsed: unknown;
-      let retryAfterMs: number | undefined;
-      let failure: string;
-      try {
-        const response = await this.fetchImpl(url, {
-          method,
-          headers: {
-            authorization: `Bearer ${this.options.token}`,
-            accept: `${CONTENT_TYPE}, application/json`,
-            ...(body === undefined ? {} : { 'content-type': CONTENT_TYPE }),
-          },
-          body: body === undefined ? undefined : JSON.stringify(body),
-          signal: AbortSignal.timeout(this.options.timeoutMs),
-        });
-        status = response.status;
-        parsed = await readBody(response);
-        if (response.ok) return { status, body: parsed };
-        retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-        failure = describeErrorBody(parsed, response.statusText || `HTTP ${status}`).detail;
-      } catch (error) {
-        failure = error instanceof Error && error.name === 'TimeoutError' ? `timed out after ${this.options.timeoutMs} ms` : describeNetworkError(error);
-      }
+      const outcome = await this.attempt(method, path, url, payload);
+      if ('response' in outcome) return outcome.response;
+      const { status, parsed, retryAfterMs, failure } = outcome;
 
+      if (status === 401 || status === 403) {
+        const { scimType, detail } = describeErrorBody(parsed, failure);
+        const error = new ScimAuthError(method, path, status, scimType, this.redact(detail), true);
+        this.haltedBy ??= error;
+        throw error;
+      }
       const retryable = status === 0 || RETRYABLE.has(status);
       if (!retryable || attempt >= this.options.maxRetries) {
         const { scimType, detail } = status === 0 ? { scimType: undefined, detail: failure } : describeErrorBody(parsed, failure);
-        throw new ScimRequestError(method, path, status, scimType, detail);
+        throw new ScimRequestError(method, path, status, scimType, this.redact(detail));
       }
       const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
-      const waitMs = retryAfterMs ?? Math.round(backoff / 2 + Math.random() * (backoff / 2));
+      const waitMs = retryAfterMs ?? Math.round(backoff / 2 + this.random() * (backoff / 2));
       this.stats.retries++;
       if (status === 429) this.stats.throttledMs += waitMs;
       this.options.onRetry?.({ method, path, status, waitMs, attempt: attempt + 1 });
       await this.sleep(waitMs);
     }
   }
+
+  /** One HTTP exchange. A response counts only once its body has arrived: a body that stalls is a timeout (status 0). */
+  private async attempt(
+    method: string,
+    path: string,
+    url: string,
+    payload: string | undefined,
+  ): Promise<{ response: ScimResponse } | { status: number; parsed: unknown; retryAfterMs: number | undefined; failure: string }> {
+    let statusCode = 0;
+    try {
+      const response = await undiciRequest(url, {
+        dispatcher: this.agent,
+        method,
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          accept: `${CONTENT_TYPE}, application/json`,
+          ...(payload === undefined ? {} : { 'content-type': CONTENT_TYPE }),
+        },
+        body: payload,
+      });
+      statusCode = response.statusCode;
+      const parsed = parseBody(await response.body.text());
+      if (statusCode >= 200 && statusCode < 300) return { response: { status: statusCode, body: parsed } };
+      return {
+        status: statusCode,
+        parsed,
+        retryAfterMs: parseRetryAfter(firstHeader(response.headers['retry-after'])),
+        failure: STATUS_CODES[statusCode] ?? `HTTP ${statusCode}`,
+      };
+    } catch (error) {
+      const code = (error as { code?: unknown } | null)?.code;
+      if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+        throw new ScimResponseError(method, path, statusCode, `the answer is larger than ${this.maxResponseBytes} bytes`);
+      }
+      const phase = typeof code === 'string' ? TIMEOUT_CODES[code] : undefined;
+      const failure = phase ? `timed out after ${this.options.timeoutMs} ms ${phase}` : describeNetworkError(error);
+      return { status: 0, parsed: undefined, retryAfterMs: undefined, failure };
+    }
+  }
+
+  private notSent(method: string, path: string, cause: ScimAuthError): ScimAuthError {
+    return new ScimAuthError(method, path, cause.status, undefined, 'not sent: the target refused the credentials earlier in this cycle', false);
+  }
+
+  /** An app may echo the Authorization header in its error page; the token must not reach a log. */
+  private redact(detail: string): string {
+    return this.options.token === '' ? detail : detail.split(this.options.token).join('[redacted]');
+  }
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text();
+/** JSON when the text parses (apps label JSON inconsistently); otherwise the text, for the caller to reject or quote. */
+function parseBody(text: string): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
     return text;
   }
+}
+
+function firstHeader(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
 /** Retry-After is either delta-seconds or an HTTP date (RFC 9110 §10.2.3). */
@@ -127,6 +257,8 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
 
 function describeNetworkError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ? `${error.message} (${cause.code})` : error.message;
+  const code = (error as Error & { code?: unknown }).code;
+  const cause = (error as Error & { cause?: { code?: string } }).cause;
+  const tag = typeof code === 'string' ? code : cause?.code;
+  return tag && !error.message.includes(tag) ? `${error.message} (${tag})` : error.message;
 }

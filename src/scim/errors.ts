@@ -13,6 +13,43 @@ export class ScimRequestError extends Error {
   }
 }
 
+/**
+ * The target refused the bearer token (401/403). Every later request of the same client fails with
+ * this error too, without being sent: a cycle must not keep knocking with credentials the app rejects.
+ * The message names the config key to fix, never the token.
+ */
+export class ScimAuthError extends ScimRequestError {
+  constructor(
+    method: string,
+    path: string,
+    status: number,
+    scimType: string | undefined,
+    detail: string,
+    /** false when the request never reached the network because an earlier one was refused. */
+    readonly sent: boolean,
+  ) {
+    super(method, path, status, scimType, detail);
+    this.name = 'ScimAuthError';
+    this.message = sent
+      ? `${method} ${path} → ${status}: the target refused the credentials (${detail}); check target.token`
+      : `${method} ${path} not sent: the target refused the credentials earlier in this cycle (HTTP ${status}); check target.token`;
+  }
+}
+
+/** A 2xx answer that is not what SCIM promises (not JSON, not an object, no id, not a ListResponse...). */
+export class ScimResponseError extends Error {
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    /** What was wrong with the answer, in words. */
+    readonly problem: string,
+  ) {
+    super(`${method} ${path} → ${status}: the app's answer is not a valid SCIM response: ${problem}`);
+    this.name = 'ScimResponseError';
+  }
+}
+
 /** Reads an RFC 7644 §3.12 error body; apps that answer HTML or plain text still get a useful detail. */
 export function describeErrorBody(body: unknown, fallback: string): { scimType?: string; detail: string } {
   if (body && typeof body === 'object') {

@@ -77,8 +77,12 @@ export interface Source {
   readUsers(query: UserQuery): AsyncIterable<readonly SourceUser[]>;
   /** One user by object id or sign-in name; undefined when the IdP has no such user. */
   readUser(idOrUserName: string, query: UserQuery): Promise<SourceUser | undefined>;
-  /** Ids of the users that are members of a group (given by id or display name), nested groups included. */
-  resolveGroupMembers(groupRef: string): Promise<ReadonlySet<string>>;
+  /**
+   * Ids of the users that are members of a group (given by id or display name), nested groups
+   * included. A member entry without a usable id is reported to `options.onRejected`; without
+   * one, it fails the read (SourceReadError), since a member left out would leave the scope.
+   */
+  resolveGroupMembers(groupRef: string, options?: { readonly onRejected?: (rejected: RejectedObject) => void }): Promise<ReadonlySet<string>>;
   /**
    * Ids of the users assigned to an app (jobs[].scope.app), directly or through an assigned group.
    * Sources without app assignments leave it out, and a job that scopes by app fails its cycle.

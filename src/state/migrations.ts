@@ -81,4 +81,8 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, group_source_id, user_source_id)
   ) WITHOUT ROWID;
   `,
+  // 5: progress of a running cycle (phase, done/total, rate), for status and metrics
+  `
+  ALTER TABLE runs ADD COLUMN progress TEXT;
+  `,
 ];

@@ -3,7 +3,7 @@
  * time so that a crash anywhere leaves a state the next cycle can converge from.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ScimValue } from '../mapping/paths.js';
@@ -33,6 +33,21 @@ export interface RunRecord {
   readonly outcome: RunOutcome;
   readonly counts: Readonly<Record<string, number>>;
   readonly message: string | null;
+  /** While the run is running: its latest progress report. */
+  readonly progress?: CycleProgress;
+}
+
+/** Where a running cycle is: a phase, how far through it, and at what pace. */
+export interface CycleProgress {
+  readonly phase: string;
+  readonly done: number;
+  /** Undefined while the total is not known yet (a full read before it ends). */
+  readonly total?: number;
+  /** Per second, over the phase so far. */
+  readonly rate: number;
+  /** Seconds left at that rate, when the total is known. */
+  readonly etaSeconds?: number;
+  readonly at: string;
 }
 
 export interface PendingFailure {
@@ -96,6 +111,34 @@ export interface PendingEntry {
   readonly lastError: string;
 }
 
+/** What a cycle keeps in memory per linked object: enough to decide, without the attributes, whether it changed. */
+export interface LinkEntry {
+  readonly targetId: string;
+  readonly label: string;
+  readonly state: LinkState;
+  /** hashAttributes() of the attributes last confirmed by the target. */
+  readonly hash: string;
+}
+
+/** One confirmed outcome or refusal, as the engine's recorder hands them over in batches. */
+export type StateWrite =
+  | { readonly type: 'link'; readonly kind: ObjectKind; readonly link: Link }
+  | {
+      readonly type: 'failure';
+      readonly kind: ObjectKind;
+      readonly failure: FailureRecord;
+    };
+
+/**
+ * A refused operation. `spendsAttempt: false` keeps it pending without counting an attempt (the
+ * target refused our credentials: the object is not at fault), due again next cycle.
+ */
+export type FailureRecord = Omit<PendingFailure, 'attempts' | 'lastFailedAt' | 'kind'> & {
+  fingerprint?: string;
+  retryAt?: (attempts: number) => Date;
+  spendsAttempt?: boolean;
+};
+
 interface LinkRow {
   source_id: string;
   target_id: string;
@@ -110,10 +153,26 @@ export function hashAttributes(attributes: Readonly<Record<string, ScimValue>>):
 }
 
 export class StateStore {
+  private readonly statements = new Map<string, Database.Statement>();
+
   private constructor(private readonly db: Database.Database) {}
 
+  /**
+   * The snapshot holds names, emails and ids: the database and its -wal/-shm files are private
+   * (0600; SQLite gives the side files the database's mode), and a directory provisiond creates is 0700.
+   */
   static open(path: string): StateStore {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+        try {
+          chmodSync(file, 0o600);
+        } catch {
+          // A side file that does not exist yet, or a file we do not own: SQLite copies the database's mode to new side files.
+        }
+      }
+    }
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commit.
@@ -122,6 +181,13 @@ export class StateStore {
     const store = new StateStore(db);
     store.migrate();
     return store;
+  }
+
+  /** Statements are prepared once: preparing one costs more than running it. */
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) this.statements.set(sql, (statement = this.db.prepare(sql)));
+    return statement;
   }
 
   get schemaVersion(): number {
@@ -142,36 +208,65 @@ export class StateStore {
   }
 
   links(job: string, kind: ObjectKind): Map<string, Link> {
-    const rows = this.db
-      .prepare<[string, string], LinkRow>('SELECT source_id, target_id, label, state, attributes FROM links WHERE job = ? AND kind = ?')
-      .all(job, kind);
+    const rows = this.statement('SELECT source_id, target_id, label, state, attributes FROM links WHERE job = ? AND kind = ?').all(job, kind) as LinkRow[];
     return new Map(rows.map((r) => [r.source_id, toLink(r)]));
   }
 
+  /**
+   * Every link of a job without its attributes: what a cycle holds in memory (a few dozen bytes
+   * per object), loading a link's attributes only for the objects that changed.
+   */
+  linkIndex(job: string, kind: ObjectKind): Map<string, LinkEntry> {
+    const index = new Map<string, LinkEntry>();
+    const rows = this.statement('SELECT source_id, target_id, label, state, hash FROM links WHERE job = ? AND kind = ?').iterate(job, kind) as IterableIterator<{
+      source_id: string;
+      target_id: string;
+      label: string;
+      state: LinkState;
+      hash: string;
+    }>;
+    for (const row of rows) index.set(row.source_id, { targetId: row.target_id, label: row.label, state: row.state, hash: row.hash });
+    return index;
+  }
+
   link(job: string, kind: ObjectKind, sourceId: string): Link | undefined {
-    const row = this.db
-      .prepare<[string, string, string], LinkRow>(
-        'SELECT source_id, target_id, label, state, attributes FROM links WHERE job = ? AND kind = ? AND source_id = ?',
-      )
-      .get(job, kind, sourceId);
+    const row = this.statement('SELECT source_id, target_id, label, state, attributes FROM links WHERE job = ? AND kind = ? AND source_id = ?').get(job, kind, sourceId) as
+      | LinkRow
+      | undefined;
     return row ? toLink(row) : undefined;
+  }
+
+  /** The source object a target object is linked to (deleted links aside): one app account serves one source object. */
+  linkedSourceOf(job: string, kind: ObjectKind, targetId: string): { sourceId: string; label: string } | undefined {
+    const row = this.statement("SELECT source_id, label FROM links WHERE job = ? AND kind = ? AND target_id = ? AND state != 'deleted' LIMIT 1").get(job, kind, targetId) as
+      | { source_id: string; label: string }
+      | undefined;
+    return row ? { sourceId: row.source_id, label: row.label } : undefined;
   }
 
   /** Records what the target confirmed; clears any pending failure of the object in the same transaction. */
   saveLink(job: string, kind: ObjectKind, link: Link): void {
+    this.writeBatch(job, [{ type: 'link', kind, link }]);
+  }
+
+  /**
+   * Records several confirmed outcomes and refusals in one transaction: a cycle hands them over
+   * every few dozen milliseconds instead of paying a transaction per operation.
+   * @returns the attempt count of each failure, in order
+   */
+  writeBatch(job: string, writes: readonly StateWrite[]): number[] {
+    return this.db.transaction(() => writes.flatMap((write) => (write.type === 'link' ? (this.writeLink(job, write.kind, write.link), []) : [this.writeFailure(job, write.kind, write.failure)])))();
+  }
+
+  private writeLink(job: string, kind: ObjectKind, link: Link): void {
     const now = new Date().toISOString();
-    const attributes = JSON.stringify(link.attributes);
-    this.db.transaction(() => {
-      this.db
-        .prepare(
-          `INSERT INTO links (job, kind, source_id, target_id, label, state, attributes, hash, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (job, kind, source_id) DO UPDATE SET target_id = excluded.target_id, label = excluded.label,
-             state = excluded.state, attributes = excluded.attributes, hash = excluded.hash, updated_at = excluded.updated_at`,
-        )
-        .run(job, kind, link.sourceId, link.targetId, link.label, link.state, attributes, hashAttributes(link.attributes), now, now);
-      this.db.prepare('DELETE FROM pending WHERE job = ? AND kind = ? AND source_id = ?').run(job, kind, link.sourceId);
-    })();
+    this.statement(
+      `INSERT INTO links (job, kind, source_id, target_id, label, state, attributes, hash, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (job, kind, source_id) DO UPDATE SET target_id = excluded.target_id, label = excluded.label,
+         state = excluded.state, attributes = excluded.attributes, hash = excluded.hash, updated_at = excluded.updated_at`,
+    ).run(job, kind, link.sourceId, link.targetId, link.label, link.state, JSON.stringify(link.attributes), hashAttributes(link.attributes), now, now);
+    this.statement('DELETE FROM pending WHERE job = ? AND kind = ? AND source_id = ?').run(job, kind, link.sourceId);
   }
 
   /**
@@ -181,18 +276,19 @@ export class StateStore {
   recordFailure(
     job: string,
     kind: ObjectKind,
-    failure: Omit<PendingFailure, 'attempts' | 'lastFailedAt' | 'kind'> & { fingerprint?: string; retryAt?: (attempts: number) => Date },
+    failure: FailureRecord,
   ): number {
+    return this.writeBatch(job, [{ type: 'failure', kind, failure }])[0] as number;
+  }
+
+  private writeFailure(job: string, kind: ObjectKind, failure: FailureRecord): number {
     const now = new Date().toISOString();
-    return this.db.transaction(() => {
-      const previous = this.db
-        .prepare<[string, string, string], { attempts: number; fingerprint: string | null }>(
-          'SELECT attempts, fingerprint FROM pending WHERE job = ? AND kind = ? AND source_id = ?',
-        )
-        .get(job, kind, failure.sourceId);
-      const attempts = previous && previous.fingerprint === (failure.fingerprint ?? null) ? previous.attempts + 1 : 1;
-      this.db
-        .prepare(
+    {
+      const previous = this.statement('SELECT attempts, fingerprint FROM pending WHERE job = ? AND kind = ? AND source_id = ?').get(job, kind, failure.sourceId) as
+        | { attempts: number; fingerprint: string | null }
+        | undefined;
+      const attempts = failureAttempts(previous, failure);
+      this.statement(
           `INSERT INTO pending (job, kind, source_id, operation, label, attempts, last_status, last_error, first_failed_at, last_failed_at, next_attempt_at, fingerprint)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (job, kind, source_id) DO UPDATE SET operation = excluded.operation, label = excluded.label,
@@ -210,11 +306,11 @@ export class StateStore {
           failure.lastError,
           now,
           now,
-          failure.retryAt ? failure.retryAt(attempts).toISOString() : null,
+          failure.retryAt && failure.spendsAttempt !== false ? failure.retryAt(attempts).toISOString() : null,
           failure.fingerprint ?? null,
         );
       return attempts;
-    })();
+    }
   }
 
   /** Escrow's view of the pending operations of a job, by source id. */
@@ -263,6 +359,10 @@ export class StateStore {
     this.db
       .prepare('UPDATE runs SET finished_at = ?, outcome = ?, counts = ?, message = ? WHERE id = ?')
       .run(new Date().toISOString(), outcome, JSON.stringify(counts), message ?? null, id);
+  }
+
+  saveRunProgress(id: number, progress: CycleProgress): void {
+    this.statement('UPDATE runs SET progress = ? WHERE id = ?').run(JSON.stringify(progress), id);
   }
 
   recentRuns(job: string, limit = 10): RunRecord[] {
@@ -389,6 +489,13 @@ export class StateStore {
   }
 }
 
+/** Attempts count up while the object stays the same (same fingerprint) and restart at one when it changed. */
+export function failureAttempts(previous: { attempts: number; fingerprint: string | null } | undefined, failure: FailureRecord): number {
+  const same = previous !== undefined && previous.fingerprint === (failure.fingerprint ?? null);
+  if (failure.spendsAttempt === false) return same ? previous.attempts : 0;
+  return same ? previous.attempts + 1 : 1;
+}
+
 function toLease(row: LeaseRow): LeaseRecord {
   return {
     name: row.name,
@@ -412,6 +519,7 @@ function toRun(r: Record<string, unknown>): RunRecord {
     outcome: r.outcome as RunOutcome,
     counts: JSON.parse(r.counts as string) as Record<string, number>,
     message: (r.message as string | null) ?? null,
+    ...(typeof r.progress === 'string' && r.outcome === 'running' ? { progress: JSON.parse(r.progress) as CycleProgress } : {}),
   };
 }
 

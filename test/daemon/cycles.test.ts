@@ -1,10 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/cli/runner.js';
 import { CycleCoordinator, ShuttingDownError, type JobRunOptions, type RunJob } from '../../src/daemon/cycles.js';
 import { currentProcessOwner, jobLeaseName, Leases } from '../../src/daemon/lock.js';
 import type { CycleReport } from '../../src/engine/cycle.js';
 import type { StateStore } from '../../src/state/store.js';
-import { deferred, fakeReport, recordingLogger, sleep, TempDirs, testConfig, waitFor } from './support.js';
+import { fakeReport, recordingLogger, TempDirs, testConfig, waitFor } from './support.js';
 
 const dirs = new TempDirs();
 afterEach(() => dirs.cleanup());
@@ -60,11 +60,11 @@ describe('CycleCoordinator', () => {
     coordinator.scheduled('app');
     await waitFor(() => calls.length === 1);
     expect(coordinator.isRunning('app')).toBe(true);
+    // A start that finds the job busy is refused on the spot, not queued.
     coordinator.scheduled('app');
     coordinator.scheduled('app');
-    await sleep(50);
-    expect(calls).toHaveLength(1);
     expect(records.filter((r) => String(r.msg).includes('still running; skipping'))).toHaveLength(2);
+    expect(calls).toHaveLength(1);
     calls[0]!.finish();
     await waitFor(() => ended.length === 1);
     expect(coordinator.isRunning('app')).toBe(false);
@@ -82,7 +82,7 @@ describe('CycleCoordinator', () => {
     coordinator.scheduled('app');
     await waitFor(() => calls.length === 1);
     const answer = coordinator.request({ allowDeletes: true, full: true });
-    await sleep(50);
+    // maxConcurrent below proves it waited; no fixed pause needed to "see" that it did.
     expect(calls).toHaveLength(1);
     calls[0]!.finish();
     await waitFor(() => calls.length === 2);
@@ -108,13 +108,13 @@ describe('CycleCoordinator', () => {
     const oneShot = new Leases(store, { ...currentProcessOwner(), pid: process.ppid }, log);
     oneShot.tryAcquire(jobLeaseName('app'));
     coordinator.scheduled('app');
-    await sleep(50);
-    expect(calls).toHaveLength(0);
-    expect(records.some((r) => String(r.msg).includes('another process is running this job'))).toBe(true);
+    await waitFor(() => records.some((r) => String(r.msg).includes('another process is running this job')), 'the skipped start');
     const answer = coordinator.request({ allowDeletes: false, full: false });
-    await sleep(100);
+    await waitFor(() => records.some((r) => String(r.msg).includes('waiting for another process')), 'the request to wait');
+    // It looks at the lease again (and again) and still does not start while the other holds it.
+    const attempts = vi.spyOn(store, 'acquireLease');
+    await waitFor(() => attempts.mock.calls.length >= 2, 'two more looks at the lease');
     expect(calls).toHaveLength(0);
-    expect(records.some((r) => String(r.msg).includes('waiting for another process'))).toBe(true);
     oneShot.releaseAll();
     await waitFor(() => calls.length === 1);
     calls[0]!.finish();
@@ -130,6 +130,26 @@ describe('CycleCoordinator', () => {
     calls[0]!.fail(new Error('disk I/O error'));
     expect(await answer).toEqual([expect.objectContaining({ job: 'app', outcome: 'failed', message: 'cycle crashed: disk I/O error' })]);
     expect(store.latestRun('app')).toMatchObject({ outcome: 'failed', message: 'crashed: disk I/O error' });
+    store.close();
+  });
+
+  it('answers a request for every job even when one job’s cycle cannot start, and runs the others', async () => {
+    const { coordinator, calls, store, records } = setup(['a', 'b']);
+    const acquire = store.acquireLease.bind(store);
+    vi.spyOn(store, 'acquireLease').mockImplementation((lease, stale) => {
+      if (lease.name === jobLeaseName('a')) throw new Error('database disk image is malformed');
+      return acquire(lease, stale);
+    });
+    const answer = coordinator.request({ allowDeletes: false, full: false });
+    await waitFor(() => calls.length === 1, 'job b to start');
+    expect(calls[0]!.job).toBe('b');
+    calls[0]!.finish();
+    expect(await answer).toEqual([
+      { job: 'a', outcome: 'failed', message: 'cycle could not run: database disk image is malformed', counts: {}, durationMs: 0 },
+      expect.objectContaining({ job: 'b', outcome: 'success' }),
+    ]);
+    expect(records.find((r) => r.msg === 'requested cycle could not run')).toMatchObject({ level: 'error', job: 'a' });
+    vi.restoreAllMocks();
     store.close();
   });
 

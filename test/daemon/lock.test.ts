@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { currentProcessOwner, DAEMON_LEASE, jobLeaseName, Leases, staleReason, type LeaseOwner } from '../../src/daemon/lock.js';
 import { StateStore, type LeaseRecord } from '../../src/state/store.js';
-import { recordingLogger, TempDirs } from './support.js';
+import { recordingLogger, TempDirs, waitFor } from './support.js';
 
 const dirs = new TempDirs();
 afterEach(() => dirs.cleanup());
@@ -104,8 +104,10 @@ describe('Leases', () => {
     holder.tryAcquire(DAEMON_LEASE, { address: 'http://127.0.0.1:1' });
     const told: LeaseRecord[] = [];
     let acquired = false;
+    const attempts = vi.spyOn(store, 'acquireLease');
     const waiting = waiter.acquire(DAEMON_LEASE, { onWait: (current) => told.push(current) }).then(() => (acquired = true));
-    await new Promise((r) => setTimeout(r, 100));
+    // Three refused attempts: it was told once and kept waiting, without being told again.
+    await waitFor(() => attempts.mock.calls.length >= 3, 'three attempts at the lease');
     expect(acquired).toBe(false);
     expect(told).toHaveLength(1);
     expect(told[0]).toMatchObject({ address: 'http://127.0.0.1:1', pid: process.pid });
@@ -136,8 +138,8 @@ describe('Leases', () => {
     leases.tryAcquire(DAEMON_LEASE, { detail: '{"a":1}' });
     const before = store.lease(DAEMON_LEASE)!.expiresAt;
     leases.publish(DAEMON_LEASE, '{"a":2}');
-    const start = Date.now();
-    while (Date.now() - start < 5);
+    // A renewal in the same millisecond would not move the expiry: wait for the clock to tick.
+    while (Date.now() + 1_000 <= before);
     leases.renew();
     expect(store.lease(DAEMON_LEASE)!.expiresAt).toBeGreaterThan(before);
     expect(store.lease(DAEMON_LEASE)!.detail).toBe('{"a":2}');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { describeTrigger, Scheduler, triggerFor, type Trigger } from '../../src/daemon/scheduler.js';
-import { sleep, testConfig, waitFor } from './support.js';
+import { testConfig, waitFor } from './support.js';
 
 const schedulers: Scheduler[] = [];
 afterEach(() => schedulers.splice(0).forEach((s) => s.stop()));
@@ -32,26 +32,38 @@ describe('triggerFor', () => {
 });
 
 describe('Scheduler', () => {
-  it('starts an interval job at once, then every interval, and says when it runs next', async () => {
-    const fired: number[] = [];
-    const scheduler = start(() => fired.push(Date.now()));
-    const began = Date.now();
+  it('starts an interval job at once, then every interval, never before its slot, and says when it runs next', async () => {
+    // The scheduler's clock, read through: every start can be checked against what it saw.
+    let clock = 0;
+    const now = () => (clock = Date.now());
+    const starts: { at: number; next: number }[] = [];
+    const scheduler = new Scheduler(() => starts.push({ at: clock, next: scheduler.nextRun('app')!.getTime() }), now);
+    schedulers.push(scheduler);
     scheduler.apply(new Map<string, Trigger>([['app', { kind: 'every', everyMs: 1_000 }]]));
-    expect(fired).toHaveLength(1);
-    const next = scheduler.nextRun('app')!.getTime();
-    expect(next).toBeGreaterThanOrEqual(began + 1_000);
-    expect(next).toBeLessThanOrEqual(began + 2_000);
-    await waitFor(() => fired.length >= 3, 4_000, 'three starts');
-    expect(fired[2]! - fired[1]!).toBeGreaterThanOrEqual(900);
+    expect(starts).toHaveLength(1);
+    // The next run is the first whole second at least one interval after the start.
+    expect(starts[0]!.next).toBe(Math.ceil((starts[0]!.at + 1_000) / 1_000) * 1_000);
+    await waitFor(() => starts.length >= 3, 'three starts');
+    for (let i = 1; i < starts.length; i++) {
+      // Started at (or, within the tick tolerance, just before) the slot announced; late is fine.
+      expect(starts[i]!.at).toBeGreaterThanOrEqual(starts[i - 1]!.next - 250);
+      // The next slot moves on by whole intervals (slots missed while busy are skipped).
+      expect(starts[i]!.next).toBeGreaterThan(starts[i]!.at);
+      expect((starts[i]!.next - starts[i - 1]!.next) % 1_000).toBe(0);
+    }
   });
 
   it('starts a cron job at its matches only', async () => {
     const fired: string[] = [];
     const scheduler = start((job) => fired.push(job));
+    const before = Date.now();
     scheduler.apply(new Map<string, Trigger>([['app', { kind: 'cron', expression: '* * * * * *' }]]));
     expect(fired).toEqual([]);
-    expect(scheduler.nextRun('app')!.getTime()).toBeLessThanOrEqual(Date.now() + 1_000);
-    await waitFor(() => fired.length >= 2, 3_000, 'two cron matches');
+    // The next match of "every second" is the next whole second.
+    const next = scheduler.nextRun('app')!.getTime();
+    expect(next % 1_000).toBe(0);
+    expect(next).toBeGreaterThan(before);
+    await waitFor(() => fired.length >= 2, 'two cron matches');
   });
 
   it('keeps an unchanged job’s timing on apply, restarts a changed one, and stops a removed one', async () => {
@@ -72,7 +84,10 @@ describe('Scheduler', () => {
     const scheduler = start((job) => fired.push(job));
     scheduler.apply(new Map<string, Trigger>([['app', { kind: 'cron', expression: '* * * * * *' }]]));
     scheduler.stop();
-    await sleep(1_200);
+    // A witness on the same schedule: once it has fired twice, a second boundary has surely passed.
+    const witnessed: string[] = [];
+    start((job) => witnessed.push(job)).apply(new Map<string, Trigger>([['witness', { kind: 'cron', expression: '* * * * * *' }]]));
+    await waitFor(() => witnessed.length >= 2, 'two matches of the witness');
     expect(fired).toEqual([]);
     expect(scheduler.nextRun('app')).toBeUndefined();
   });

@@ -74,12 +74,14 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   return { promise, resolve };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export async function waitFor(check: () => boolean, timeoutMs = 3_000, what = 'condition'): Promise<void> {
-  const until = Date.now() + timeoutMs;
+/**
+ * Polls until `check` holds. The bound is no speed requirement (a loaded machine takes what it
+ * takes); it only turns a hang into a failure that names what never happened.
+ */
+export async function waitFor(check: () => boolean, what = 'condition', hangAfterMs = 30_000): Promise<void> {
+  const until = Date.now() + hangAfterMs;
   while (!check()) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }

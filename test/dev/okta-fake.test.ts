@@ -200,7 +200,8 @@ describe('Okta fake: lifecycle, groups and apps', () => {
     expect(listed.map((g) => g.id)).not.toContain(builtIn);
     const renamed = fake.createGroup({ name: 'Before' });
     const before = (await get(`/api/v1/groups/${renamed}`)).body as { lastUpdated: string };
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // A rename in the same millisecond could not show a later lastUpdated: wait for the clock to move on.
+    while (Date.now() <= Date.parse(before.lastUpdated));
     const patch = await fetch(`${fake.adminUrl}/groups/${renamed}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'After' }) });
     expect(patch.status).toBe(204);
     const after = (await get(`/api/v1/groups/${renamed}`)).body as { profile: unknown; lastUpdated: string };

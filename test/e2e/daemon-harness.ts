@@ -1,16 +1,25 @@
 /**
  * The daemon as ops run it: `node dist/main.js --config …` as a child process, its JSON log lines
  * read as they come, its HTTP address taken from its "listening" line (it binds port 0 here).
+ * Every line is parsed strictly: one that repeats a key fails the test (waitForLog, exited and
+ * stop() throw it), whatever the test was looking for.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { CLI, SECRETS, type E2eEnvironment } from './harness.js';
+import { DuplicateKeyError, parseLogLine, type LogRecord } from './log-lines.js';
+
+export type { LogRecord };
 
 export const SYNC_TOKEN = 'e2e-sync-token-4f9a1c2d7b';
 
-export type LogRecord = Record<string, unknown>;
+/**
+ * How long a wait may take before it counts as a hang. Not a speed requirement: on a loaded
+ * machine a wait takes what it takes, and this only turns "never" into a failure with context.
+ */
+export const HANG_TIMEOUT_MS = 120_000;
 
 /** Adds top-level keys (schedule, server, …) to a config written by E2eEnvironment.writeConfig. */
 export function withTopLevel(path: string, top: Record<string, unknown>): string {
@@ -29,20 +38,36 @@ export function variantOf(path: string, name: string, top: Record<string, unknow
 
 export class DaemonProcess {
   readonly logs: LogRecord[] = [];
+  /** Resolves when the process exits (and stdout is read to its end); rejects if a log line repeated a key. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly repeated: { line: string; duplicates: readonly string[] }[] = [];
   private stderrText = '';
 
   private constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (!line.startsWith('{')) return;
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
       try {
-        this.logs.push(JSON.parse(line) as LogRecord);
+        const parsed = parseLogLine(line);
+        if (!parsed) return;
+        this.logs.push(parsed.record);
+        if (parsed.duplicates.length > 0) this.repeated.push({ line, duplicates: parsed.duplicates });
       } catch {
         // not a log record
       }
     });
     child.stderr!.on('data', (chunk: Buffer) => (this.stderrText += chunk.toString()));
-    this.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    const stdoutRead = new Promise<void>((resolve) => lines.once('close', resolve));
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    this.exited = Promise.all([exit, stdoutRead]).then(([result]) => {
+      this.throwIfRepeated();
+      return result;
+    });
+    // A test that never awaits `exited` still hears of a repeated key from stop() or waitForLog.
+    this.exited.catch(() => undefined);
+  }
+
+  private throwIfRepeated(): void {
+    if (this.repeated.length > 0) throw new DuplicateKeyError(this.repeated);
   }
 
   static start(env: E2eEnvironment, config: string, extraEnv: Record<string, string> = {}): DaemonProcess {
@@ -64,12 +89,18 @@ export class DaemonProcess {
     return line.address as string;
   }
 
-  async waitForLog(match: (record: LogRecord) => boolean, timeoutMs = 15_000, from = 0): Promise<LogRecord> {
-    const until = Date.now() + timeoutMs;
+  /** The first log line (from index `from` on) that matches; polls until it comes, the daemon exits, or a hang. */
+  async waitForLog(match: (record: LogRecord) => boolean, from = 0): Promise<LogRecord> {
+    const until = Date.now() + HANG_TIMEOUT_MS;
     for (;;) {
+      this.throwIfRepeated();
       const found = this.logs.slice(from).find(match);
       if (found) return found;
       if (this.child.exitCode !== null || this.child.signalCode !== null) {
+        // Its last lines may still be in the pipe.
+        await this.exited;
+        const last = this.logs.slice(from).find(match);
+        if (last) return last;
         throw new Error(`daemon exited (${this.child.exitCode ?? this.child.signalCode}) before the log line came; stderr: ${this.stderrText}`);
       }
       if (Date.now() > until) throw new Error(`timed out waiting for a log line; last lines: ${JSON.stringify(this.logs.slice(-5))}`);
@@ -88,8 +119,7 @@ export class DaemonProcess {
 
   /** Stops the daemon if a test left it running. */
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    this.child.kill('SIGKILL');
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
     await this.exited;
   }
 }

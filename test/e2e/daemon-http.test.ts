@@ -61,8 +61,16 @@ describe('the daemon’s endpoints', () => {
     expect(value('provisiond_target_requests_total', { job: 'app' })).toBe(counts.targetRequests);
     expect(value('provisiond_linked_objects', { job: 'app', kind: 'user', state: 'active' })).toBe(3);
     expect(value('provisiond_pending_operations', { job: 'app' })).toBe(0);
-    expect(value('provisiond_last_success_timestamp_seconds', { job: 'app' })).toBeGreaterThan(Date.now() / 1000 - 60);
-    expect(value('provisiond_next_run_timestamp_seconds', { job: 'app' })).toBeGreaterThan(Date.now() / 1000 + 3_000);
+    // The times are the recorded ones, not "recent": a slow machine does not make them wrong.
+    const store = StateStore.open(join(env.dir, 'state.db'));
+    const lastSuccess = store.latestRun('app', ['success'])!;
+    store.close();
+    expect(value('provisiond_last_success_timestamp_seconds', { job: 'app' })).toBe(Date.parse(lastSuccess.finishedAt!) / 1000);
+    const next = Date.parse(daemon.logs.find((l) => l.msg === 'next cycle scheduled')!.nextRunAt as string);
+    expect(value('provisiond_next_run_timestamp_seconds', { job: 'app' })).toBe(next / 1000);
+    // Every 1h: an hour (or more, to the next whole minute) after the schedule began, which was after it listened.
+    const listening = Date.parse(daemon.logs.find((l) => String(l.msg).startsWith('listening'))!.time as string);
+    expect(next).toBeGreaterThanOrEqual(listening + 3_600_000);
   });
 
   it('answers POST /sync without the token, or with a wrong one, with 401 and runs nothing', async () => {
@@ -110,34 +118,46 @@ describe('--sync-now beside the daemon', () => {
     const run = await env.runCli(['--sync-now', '--config', config], { SYNC_TOKEN });
     expect(run.code, run.stdout + run.stderr).toBe(1);
     const mine = run.logs.find((l) => l.msg === 'cycle failed')!;
-    expect(mine).toMatchObject({ job: 'app', outcome: 'failed' });
-    expect(daemon.cycles().at(-1)).toMatchObject({ msg: 'cycle failed', runId: mine.runId });
+    // At error level on both sides, so an alert on level sees it.
+    expect(mine).toMatchObject({ job: 'app', outcome: 'failed', level: 'error' });
+    expect(daemon.cycles().at(-1)).toMatchObject({ msg: 'cycle failed', runId: mine.runId, level: 'error' });
   });
 
   it('without the token, waits for the daemon’s cycle to end, then runs its own: never two at once', async () => {
     const noToken = variantOf(config, 'no-token.yaml', { server: { port: 0 } });
     await env.clearScimFaults();
     env.graph.patchUser(ids.ken!, { jobTitle: 'Hacker' });
-    await env.injectScimFault({ delayMs: 2_000, count: 1, method: 'PATCH' });
-    // Start a slow daemon cycle, then the one-shot while it runs.
-    const from = daemon.logs.length;
-    const daemonRun = fetch(`${url}/sync`, { method: 'POST', headers: { authorization: `Bearer ${SYNC_TOKEN}` } });
-    await daemon.waitForLog((l) => l.msg === 'cycle starting' && l.trigger === 'requested', 10_000, from);
-    const oneShot = await env.runCli(['--sync-now', '--config', noToken]);
-    expect(oneShot.code, oneShot.stdout + oneShot.stderr).toBe(0);
-    expect((await daemonRun).status).toBe(200);
-    expect(oneShot.logs.map((l) => l.msg)).toEqual(
-      expect.arrayContaining([
-        'a daemon serves this state database, but server.token is not set to hand it the cycle; running it here, between its cycles',
-        'waiting for the cycle another process is running of this job to end',
-      ]),
-    );
-    const oneShotRunId = oneShot.logs.find((l) => l.msg === 'cycle success')!.runId as number;
-    const store = StateStore.open(join(env.dir, 'state.db'));
-    const runs = store.recentRuns('app', 2);
-    store.close();
-    const [own, daemons] = runs;
-    expect(own!.id).toBe(oneShotRunId);
-    expect(Date.parse(own!.startedAt)).toBeGreaterThanOrEqual(Date.parse(daemons!.finishedAt!));
+    // The daemon's cycle stays mid-read until the one-shot has said it waits for it.
+    const release = env.graph.holdGraphRequests();
+    let daemonRun: Promise<Response> | undefined;
+    try {
+      const from = daemon.logs.length;
+      daemonRun = fetch(`${url}/sync`, { method: 'POST', headers: { authorization: `Bearer ${SYNC_TOKEN}` } });
+      await daemon.waitForLog((l) => l.msg === 'cycle starting' && l.trigger === 'requested', from);
+      const oneShot = env.startCli(['--sync-now', '--config', noToken]);
+      await oneShot.waitForLog((l) => l.msg === 'waiting for the cycle another process is running of this job to end');
+      release();
+      const run = await oneShot.result;
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect((await daemonRun).status).toBe(200);
+      expect(run.logs.map((l) => l.msg)).toEqual(
+        expect.arrayContaining(['a daemon serves this state database, but server.token is not set to hand it the cycle; running it here, between its cycles']),
+      );
+      const oneShotRunId = run.logs.find((l) => l.msg === 'cycle success')!.runId as number;
+      const store = StateStore.open(join(env.dir, 'state.db'));
+      const runs = store.recentRuns('app', 2);
+      store.close();
+      const [own, daemons] = runs;
+      expect(own!.id).toBe(oneShotRunId);
+      expect(daemons).toMatchObject({ outcome: 'success' });
+      expect(Date.parse(own!.startedAt)).toBeGreaterThanOrEqual(Date.parse(daemons!.finishedAt!));
+      // The daemon's cycle sent the change; the one-shot after it found it done.
+      const kenUpdated = (l: Record<string, unknown>) => l.op === 'update' && l.user === 'ken@contoso.example' && l.outcome === 'updated';
+      expect(daemon.logs.slice(from).filter(kenUpdated)).toHaveLength(1);
+      expect(run.logs.filter((l) => l.op === 'update' && l.user === 'ken@contoso.example')).toEqual([]);
+    } finally {
+      release();
+      await daemonRun?.catch(() => undefined);
+    }
   });
 });

@@ -61,7 +61,7 @@ describe('quarantine', () => {
     await env.injectScimFault({ status: 503, count: 1000, method: 'POST', path: '/Users' });
     const failing = await sync(config);
     expect(failing.run.code).toBe(1);
-    expect(failing.run.logs.find((l) => String(l.msg).startsWith('job quarantined until'))).toMatchObject({ level: 1 });
+    expect(failing.run.logs.find((l) => String(l.msg).startsWith('job quarantined until'))).toMatchObject({ level: 'error', quarantineLevel: 1 });
 
     await env.clearScimFaults();
     // --sync-now is an operator's explicit request: it runs even while the job is quarantined.

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { ScimFault, ScimRequestLogEntry, ScimResource } from '../../src/dev/scim-server.js';
+import { DuplicateKeyError, parseLogOutput } from './log-lines.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 export const CLI = join(ROOT, 'dist', 'main.js');
@@ -17,8 +18,14 @@ export interface CliResult {
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
-  /** stdout parsed as JSON log lines (non-JSON lines are left out). */
+  /** stdout parsed as JSON log lines (non-JSON lines are left out); a line that repeats a key fails the run. */
   readonly logs: Record<string, unknown>[];
+}
+
+export interface RunningCli {
+  readonly result: Promise<CliResult>;
+  /** The first log line that matches, as soon as the CLI prints it; rejects if it exits without one. */
+  waitForLog(match: (record: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
 }
 
 export interface ScimApp {
@@ -61,19 +68,56 @@ export abstract class ScimTestEnvironment {
   }
 
   runCli(args: readonly string[], extraEnv: Record<string, string> = {}): Promise<CliResult> {
-    return new Promise((resolveRun, reject) => {
-      const child = spawn(process.execPath, [CLI, ...args], {
-        cwd: this.dir,
-        env: { PATH: process.env.PATH ?? '', ...this.cliEnvironment, ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      child.once('error', reject);
-      child.once('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr, logs: stdout.split('\n').flatMap(parseJsonLine) }));
+    return this.startCli(args, extraEnv).result;
+  }
+
+  /** The CLI started, for a test that acts on its log lines while it runs. */
+  startCli(args: readonly string[], extraEnv: Record<string, string> = {}): RunningCli {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: this.dir,
+      env: { PATH: process.env.PATH ?? '', ...this.cliEnvironment, ...extraEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
+    let stdout = '';
+    let stderr = '';
+    const waiters: { match: (record: Record<string, unknown>) => boolean; resolve: (record: Record<string, unknown>) => void }[] = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const { records } = parseLogOutput(stdout);
+      for (const waiter of [...waiters]) {
+        const found = records.find(waiter.match);
+        if (found) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve(found);
+        }
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const result = new Promise<CliResult>((resolveRun, reject) => {
+      child.once('error', reject);
+      child.once('close', (code) => {
+        // Every line, whatever the test asserts on: a repeated key is a bug in what ops would read.
+        // (`plan` logs to stderr, to keep its stdout for the plan.)
+        const { records, repeated } = parseLogOutput(stdout);
+        const repeatedOnStderr = parseLogOutput(stderr).repeated;
+        if (repeated.length + repeatedOnStderr.length > 0) reject(new DuplicateKeyError([...repeated, ...repeatedOnStderr]));
+        else resolveRun({ code: code ?? -1, stdout, stderr, logs: records });
+      });
+    });
+    return {
+      result,
+      waitForLog: (match) =>
+        new Promise((resolveLine, reject) => {
+          const found = parseLogOutput(stdout).records.find(match);
+          if (found) return resolveLine(found);
+          waiters.push({ match, resolve: resolveLine });
+          // It ended without the line: fail now, with what it said.
+          result.then(
+            (run) => reject(new Error(`the CLI exited (${run.code}) without the log line; stdout: ${run.stdout.slice(-2000)} stderr: ${run.stderr}`)),
+            reject,
+          );
+        }),
+    };
   }
 
   async scimRequests(): Promise<ScimRequestLogEntry[]> {
@@ -123,13 +167,4 @@ export function writes(requests: readonly ScimRequestLogEntry[]): ScimRequestLog
 /** The cycle summary log line ("cycle success", "cycle failed", …). */
 export function cycleSummary(run: CliResult): Record<string, unknown> | undefined {
   return run.logs.find((l) => typeof l.msg === 'string' && l.msg.startsWith('cycle '));
-}
-
-function parseJsonLine(line: string): Record<string, unknown>[] {
-  if (!line.startsWith('{')) return [];
-  try {
-    return [JSON.parse(line) as Record<string, unknown>];
-  } catch {
-    return [];
-  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig, type PreparedJob } from '../../src/config/load.js';
-import { chooseUserRead, saveReadCursor, type ObservedUserRead } from '../../src/engine/user-read.js';
+import { chooseUserRead, saveReadCursor, type UserReadOutcome } from '../../src/engine/user-read.js';
 import type { IncrementalSource } from '../../src/sources/source.js';
 import { StateStore } from '../../src/state/store.js';
 
@@ -25,7 +25,7 @@ ${extra}`;
 }
 
 const incremental = { kind: 'okta', readUserChanges: () => ({}) } as unknown as IncrementalSource;
-const fullRead: ObservedUserRead = { mode: 'full', users: [], removed: [], complete: true, nextCursor: 'cursor-1' };
+const fullRead: UserReadOutcome = { mode: 'full', count: 0, removed: [], rejected: [], complete: true, nextCursor: 'cursor-1' };
 const day = 24 * 3_600_000;
 
 describe('chooseUserRead', () => {
@@ -57,6 +57,15 @@ describe('chooseUserRead', () => {
     saveReadCursor(store, job(), fullRead, now, true);
     saveReadCursor(store, job(), { ...fullRead, mode: 'incremental', nextCursor: 'cursor-2' }, now, false);
     expect(chooseUserRead(job(), incremental, store, { full: false, fullSyncEvery: day, now })).toMatchObject({ cursor: 'cursor-1' });
+    store.close();
+  });
+
+  it('reads in full when more users wait in escrow than are worth re-reading one by one', () => {
+    const store = StateStore.open(join(dir, 'd.db'));
+    const now = new Date();
+    saveReadCursor(store, job(), fullRead, now, true);
+    expect(chooseUserRead(job(), incremental, store, { full: false, fullSyncEvery: day, now, pendingCount: 200 }).mode).toBe('incremental');
+    expect(chooseUserRead(job(), incremental, store, { full: false, fullSyncEvery: day, now, pendingCount: 201 })).toMatchObject({ mode: 'full', reason: expect.stringContaining('201 users wait in escrow') });
     store.close();
   });
 });

@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
 import { createLogger } from '../../log.js';
 import { EXIT } from '../exit.js';
-import { formatPlan } from '../format-plan.js';
+import { formatPlan, readIncomplete } from '../format-plan.js';
 import { loadOrExit, type GlobalOptions } from '../load.js';
 import { runJobs } from '../runner.js';
 
 export function registerPlan(program: Command): void {
   program
     .command('plan')
-    .description('dry run: print what a cycle would send, grouped by kind, without sending or recording anything (reads only)')
+    .description('dry run: print what a cycle would send, grouped by kind, without sending or recording anything (reads only); exits 1 when a source could not be read in full')
     .option('--job <name>', 'only this job')
     .action(async (options: { job?: string }, command: Command) => {
       const globals = command.optsWithGlobals<GlobalOptions>();
@@ -16,8 +16,10 @@ export function registerPlan(program: Command): void {
       // Logs go to stderr so the plan on stdout can be piped or diffed.
       const log = createLogger(loaded.config.log.level === 'info' ? 'warn' : loaded.config.log.level, process.stderr);
       const reports = await runJobs(loaded, { jobName: options.job ?? globals.job, dryRun: true, allowDeletes: false }, log);
-      const sensitiveOf = (job: string) => loaded.jobs.find((j) => j.config.name === job)?.users.sensitivePaths;
-      process.stdout.write(`${reports.map((report) => formatPlan(report, sensitiveOf(report.job))).join('\n\n')}\n`);
-      process.exitCode = reports.some((r) => r.outcome === 'failed') ? EXIT.failed : EXIT.ok;
+      const jobOf = (name: string) => loaded.jobs.find((j) => j.config.name === name);
+      const text = reports.map((report) => formatPlan(report, { sensitive: jobOf(report.job)?.users.sensitivePaths, source: jobOf(report.job)?.config.source }));
+      process.stdout.write(`${text.join('\n\n')}\n`);
+      // A plan from an incomplete read is no answer: scripts must not read it as "nothing to do".
+      process.exitCode = reports.some(readIncomplete) ? EXIT.failed : EXIT.ok;
     });
 }

@@ -136,6 +136,11 @@ export interface GraphFake {
   /** Every delta/skip token issued so far answers `status` (410) `code` (SyncStateNotFound) from now on; clearFaults() does not undo it. */
   expireDeltaTokens(options?: DeltaExpiryOptions): void;
   clearFaults(): void;
+  /**
+   * Graph requests from now on wait, unanswered, until the returned function is called: a test
+   * can then act while a cycle is surely mid-read, without guessing how long the read takes.
+   */
+  holdGraphRequests(): () => void;
   close(): Promise<void>;
 }
 
@@ -168,6 +173,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
   const ctx: GraphContext = { directory, servicePrincipals, faults, graphUrl: '', pageSize };
   const requests: GraphFakeRequest[] = [];
   let graphRequests = 0;
+  let hold: Promise<void> | undefined;
   let tokenRequests = 0;
 
   const snapshot = (entry: DirectoryEntry): Record<string, unknown> => structuredClone(entry.props);
@@ -231,6 +237,15 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     malformPage: (page, opts) => faults.malformPage(page, opts),
     expireDeltaTokens: (opts) => faults.expireDeltaTokens(opts),
     clearFaults: () => faults.clear(),
+    holdGraphRequests: () => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      hold = held;
+      return () => {
+        if (hold === held) hold = undefined;
+        release();
+      };
+    },
     close: () => closeServer(server),
   };
 
@@ -250,6 +265,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     try {
       if (url.pathname === GRAPH_PREFIX || url.pathname.startsWith(`${GRAPH_PREFIX}/`)) {
         graphRequests += 1;
+        if (hold) await hold;
         const check = authority.checkBearer(headerValue(req, 'authorization'));
         if (!check.ok) {
           throw graphError(401, 'InvalidAuthenticationToken', check.message, {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HttpError, isRecord, readJson, sendJson } from '../graph-fake/http.js';
 import type { ServiceAppOptions } from './auth.js';
 import { DirectoryError, USER_STATUSES, type AppInput, type GroupInput, type UserInput, type UserStatus } from './directory.js';
-import type { FailOptions, ForbidOptions } from './faults.js';
+import type { FailOptions, ForbidOptions, MalformPageOptions } from './faults.js';
 import type { RateLimitOptions, ThrottleOptions } from './rate-limits.js';
 import type { OktaFake } from './server.js';
 
@@ -108,6 +108,9 @@ export async function handleAdmin(fake: OktaFake, req: IncomingMessage, res: Ser
         return done();
       case 'POST fail':
         fake.fail(object() as unknown as FailOptions);
+        return done();
+      case 'POST malformPage':
+        fake.malformPage(object() as unknown as MalformPageOptions);
         return done();
       case 'DELETE faults':
         fake.clearFaults();

@@ -19,6 +19,8 @@ export interface ApiResponse {
   readonly status: number;
   readonly body?: unknown;
   readonly links?: string[];
+  /** 1-based page number of a listing answer. */
+  readonly page?: number;
 }
 
 /** Which OAuth scope an endpoint needs (a `.manage` scope includes `.read`). */
@@ -136,8 +138,12 @@ function listGroups(directory: OktaDirectory, origin: string, url: URL): ApiResp
 }
 
 function paged<T extends { readonly id: string }>(url: URL, sorted: readonly T[], matches: (item: T) => boolean, rule: LimitRule, render: (item: T) => unknown): ApiResponse {
-  const page = pageAfter(sorted, matches, url.searchParams.get('after'), pageLimit(url.searchParams, rule));
-  return { status: 200, body: page.items.map(render), links: linkHeaders(url, page.nextAfter) };
+  const limit = pageLimit(url.searchParams, rule);
+  const after = url.searchParams.get('after');
+  const page = pageAfter(sorted, matches, after, limit);
+  // Which page this is, for injected faults: the matching items before the cursor, in pages.
+  const before = after === null ? 0 : sorted.filter((item) => item.id <= after && matches(item)).length;
+  return { status: 200, body: page.items.map(render), links: linkHeaders(url, page.nextAfter), page: Math.floor(before / limit) + 1 };
 }
 
 /** A `filter` may use only the listed properties, `eq`, and range operators on timestamps. */

@@ -6,7 +6,7 @@ import { requiredScope, routeApi } from './api-routes.js';
 import { OktaAuth, type ServiceAppOptions } from './auth.js';
 import { OktaDirectory, type AppInput, type GroupInput, type Profile, type UserInput, type UserStatus } from './directory.js';
 import { oktaError } from './errors.js';
-import { Faults, type FailOptions, type ForbidOptions } from './faults.js';
+import { Faults, type FailOptions, type ForbidOptions, type MalformedListing, type MalformPageOptions } from './faults.js';
 import { bucketKey, RateLimiter, type RateLimitOptions, type ThrottleOptions } from './rate-limits.js';
 import { apiUser } from './representation.js';
 import { closeServer, headerValue } from '../http-server.js';
@@ -35,6 +35,8 @@ export interface OktaFakeRequest {
 export interface OktaFakeStats {
   /** Logged requests (API and token endpoint) since the last resetLog(). */
   total: number;
+  /** Listing pages answered malformed by malformPage() rules, over the fake's lifetime. */
+  malformedPages: number;
   apiRequests: number;
   tokenRequests: number;
   /** 429s over the fake's lifetime, injected or earned. */
@@ -43,7 +45,7 @@ export interface OktaFakeStats {
   byStatus: Record<string, number>;
 }
 
-export type { AppInput, FailOptions, ForbidOptions, GroupInput, Profile, RateLimitOptions, ServiceAppOptions, ThrottleOptions, UserInput, UserStatus };
+export type { AppInput, FailOptions, ForbidOptions, GroupInput, MalformedListing, MalformPageOptions, Profile, RateLimitOptions, ServiceAppOptions, ThrottleOptions, UserInput, UserStatus };
 
 export interface OktaFake {
   /** http://127.0.0.1:<port> — the `orgUrl` for the Okta SDK. */
@@ -101,7 +103,12 @@ export interface OktaFake {
   forbid(options?: ForbidOptions): void;
   /** 5xx on the next `times` API requests (under `pathPrefix`). */
   fail(options: FailOptions): void;
-  /** Removes injected throttles, 403s and 5xx (not the rate limit). */
+  /**
+   * Page `page` (1) of the listing at `path` (/api/v1/users) answers 200 with `fault` — `html`,
+   * `emptyObject`, `nullItem` or `userWithoutId` — for `times` (every) answers.
+   */
+  malformPage(options: MalformPageOptions): void;
+  /** Removes injected throttles, 403s, 5xx and malformed pages (not the rate limit). */
   clearFaults(): void;
   close(): Promise<void>;
 }
@@ -134,6 +141,7 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
       const tokenRequests = requests.filter((r) => r.path.startsWith(TOKEN_PATH)).length;
       return {
         total: requests.length,
+        malformedPages: faults.malformedPages,
         apiRequests: requests.length - tokenRequests,
         tokenRequests,
         throttled: limiter.throttled,
@@ -176,6 +184,7 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     throttle: (opts) => limiter.throttle(opts),
     forbid: (opts) => faults.forbid(opts),
     fail: (opts) => faults.fail(opts),
+    malformPage: (opts) => faults.malformPage(opts),
     clearFaults: () => {
       limiter.clearThrottle();
       faults.clear();
@@ -213,7 +222,14 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
       auth.requireScope(principal, requiredScope(method, url.pathname), url.pathname);
       const response = routeApi(directory, origin, { method, url });
       entry.status = response.status;
-      return send(res, response.status, response.body, { ...headers, ...(response.links ? { link: response.links } : {}) });
+      const linkHeader = response.links ? { link: response.links } : {};
+      const answer = response.page === undefined ? { body: response.body } : faults.malformed(url.pathname, response.page, response.body);
+      if (answer.raw) {
+        res.writeHead(response.status, { ...headers, ...linkHeader, 'content-type': answer.raw.contentType, 'content-length': Buffer.byteLength(answer.raw.text) });
+        res.end(answer.raw.text);
+        return;
+      }
+      return send(res, response.status, answer.body, { ...headers, ...linkHeader });
     } catch (error) {
       const failure = error instanceof HttpError ? error : oktaError(500, 'E0000001', { summary: String(error) });
       entry.status = failure.status;

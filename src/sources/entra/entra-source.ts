@@ -43,8 +43,8 @@ type OnRejected = ((rejected: RejectedObject) => void) | undefined;
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DIRECTORY_PERMISSIONS = 'the User.Read.All and GroupMember.Read.All application permissions';
 const APP_PERMISSIONS = 'the Application.Read.All (and GroupMember.Read.All) application permissions';
-/** What @azure/identity throws when the token endpoint refuses the app (wrong secret, unknown certificate or client). */
-const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set(['AuthenticationError', 'AggregateAuthenticationError']);
+/** What @azure/identity throws when no token can be had: the token endpoint refused the app, or the certificate cannot be read. */
+const CREDENTIAL_ERRORS: ReadonlySet<string> = new Set(['AuthenticationError', 'AuthenticationRequiredError', 'CredentialUnavailableError', 'AggregateAuthenticationError']);
 
 export class EntraSource implements IncrementalSource {
   readonly kind = 'entra';
@@ -289,7 +289,7 @@ export class EntraSource implements IncrementalSource {
     // Token acquisition errors come from @azure/identity; their messages name the AADSTS code but never the secret.
     const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
     if (tokenRefused || (error instanceof Error && CREDENTIAL_ERRORS.has(error.name))) {
-      return new SourceReadError(this.name, `${what} failed: Entra refused the app's credential: ${message} — check ${key('tenantId')}, ${key('clientId')} and ${secretKey}`, 401, { cause: error });
+      return new SourceReadError(this.name, `${what} failed: no token for the app's credential: ${message} — check ${key('tenantId')}, ${key('clientId')} and ${secretKey}`, 401, { cause: error });
     }
     return new SourceReadError(this.name, `${what} failed: ${message}`, undefined, { cause: error });
   }

@@ -3,7 +3,7 @@
  * config key, the Okta Admin Console page). Messages never carry a token, key or request header.
  */
 import { SourceReadError } from '../source.js';
-import { OktaTokenError, ThrottleBudgetError } from './throttling-executor.js';
+import { MalformedAnswerError, OktaTokenError, ThrottleBudgetError } from './throttling-executor.js';
 
 export interface FailureContext {
   /** The configured source name, for config key paths (sources.<name>.token). */
@@ -49,6 +49,9 @@ export function readFailure(error: unknown, what: string, context: FailureContex
     return fail(`${error.message}; the org's rate limits are exhausted by other clients or set too low — see Reports → Rate Limits in the Admin Console`, 429);
   }
   if (error instanceof PrivateKeyError) return fail(error.message);
+  if (error instanceof MalformedAnswerError) {
+    return fail(`${error.message}; nothing of this read is used — check that ${key('orgUrl')} (${context.orgUrl}) reaches the Okta org itself, not a proxy's or gateway's page`);
+  }
   if (isHttpFailure(error)) {
     const answer = error.errorCode ? `Okta answered ${error.status} ${error.errorCode} ${error.errorSummary ?? ''}`.trim() : `${context.orgUrl} answered ${error.status}`;
     switch (error.status) {

@@ -11,6 +11,7 @@ import {
   type IncrementalRead,
   type IncrementalSource,
   type ReadStats,
+  type RejectedObject,
   type SourceGroup,
   type SourceUser,
   type UserChanges,
@@ -26,6 +27,20 @@ import { toSourceUser, type OktaUser } from './users.js';
 interface UserListing {
   readonly limit: number;
   readonly filter?: string;
+}
+
+type OnRejected = ((rejected: RejectedObject) => void) | undefined;
+
+/** One listing of users as a read takes it. */
+interface ListingRead {
+  /** For messages: `reading users`. */
+  readonly what: string;
+  /** Names an element without a name of its own: `users` → `users page 2, item 5`. */
+  readonly place: string;
+  /** Ids an earlier listing of the same read already yielded. */
+  readonly seen?: Set<string>;
+  readonly onFirstResponse?: () => void;
+  readonly onRejected: OnRejected;
 }
 
 interface ChangeReadProgress {
@@ -70,21 +85,30 @@ export class OktaSource implements IncrementalSource {
    * reactivated between the two listings, who would otherwise be in neither and look deleted.
    * A user is yielded once, as first seen; a change after that is read by the next cycle.
    */
-  async *readUsers(_query: UserQuery): AsyncIterable<readonly SourceUser[]> {
+  async *readUsers(query: UserQuery): AsyncIterable<readonly SourceUser[]> {
     const seen = new Set<string>();
+    const onRejected = query.onRejected;
     let startedAt = this.executor.serverNow();
     const markStart = (): void => {
       startedAt ??= this.executor.serverNow();
     };
-    yield* this.userPages({ limit: this.config.pageSize }, 'reading users', seen, markStart);
-    yield* this.userPages({ limit: this.config.pageSize, filter: 'status eq "DEPROVISIONED"' }, 'reading deactivated (DEPROVISIONED) users', seen);
+    yield* this.userPages({ limit: this.config.pageSize }, { what: 'reading users', place: 'users', seen, onFirstResponse: markStart, onRejected });
+    yield* this.userPages(
+      { limit: this.config.pageSize, filter: 'status eq "DEPROVISIONED"' },
+      { what: 'reading deactivated (DEPROVISIONED) users', place: 'deactivated users', seen, onRejected },
+    );
     const since = startedAt ?? Date.now();
-    yield* this.userPages({ limit: this.config.pageSize, filter: changedSinceFilter(since, CATCH_UP_MARGIN_MS) }, 'reading users changed during the read', seen);
+    yield* this.userPages(
+      { limit: this.config.pageSize, filter: changedSinceFilter(since, CATCH_UP_MARGIN_MS) },
+      { what: 'reading users changed during the read', place: 'users changed during the read', seen, onRejected },
+    );
   }
 
   async readUser(idOrUserName: string, _query: UserQuery): Promise<SourceUser | undefined> {
     try {
       const user: OktaUser = await this.client().userApi.getUser({ userId: idOrUserName });
+      // Not "no such user": that would read as the user leaving.
+      if (!hasId(user)) throw new SourceReadError(this.name, `reading user ${idOrUserName} failed: Okta answered a user without a string id`);
       return toSourceUser(user, this.config.stagedUsers);
     } catch (error) {
       if (isHttpFailure(error) && error.status === 404) return undefined;
@@ -93,10 +117,10 @@ export class OktaSource implements IncrementalSource {
   }
 
   /** Okta groups are flat: the members are the group's users. */
-  async resolveGroupMembers(groupRef: string): Promise<ReadonlySet<string>> {
+  async resolveGroupMembers(groupRef: string, options: { readonly onRejected?: OnRejected } = {}): Promise<ReadonlySet<string>> {
     const groupId = GROUP_ID.test(groupRef) ? groupRef : await this.groupIdByName(groupRef);
     try {
-      return await this.groupMemberIds(groupId);
+      return await this.groupMemberIds(groupId, options.onRejected);
     } catch (error) {
       if (isHttpFailure(error) && error.status === 404) {
         throw new SourceReadError(this.name, `no group with id ${groupId}; check jobs[].scope.groups (an Okta group id, 00g…, or the group's exact name)`, 404);
@@ -111,7 +135,9 @@ export class OktaSource implements IncrementalSource {
     let groups: readonly string[];
     try {
       for await (const assignment of await this.client().applicationApi.listApplicationUsers({ appId: appRef, limit: APP_USERS_PAGE })) {
-        if (assignment?.id) users.add(assignment.id);
+        // Nobody to report a bad assignment to: it fails the read, since dropping it could take a user out of scope.
+        if (!hasId(assignment)) throw new SourceReadError(this.name, `reading the users assigned to app ${appRef} failed: Okta answered an assignment without a string id`);
+        users.add(assignment.id);
       }
       groups = await this.appGroupIds(appRef);
     } catch (error) {
@@ -144,9 +170,9 @@ export class OktaSource implements IncrementalSource {
    * A group named by id that Okta no longer has is left out (deleted: the engine's deletion rule
    * applies); a name that matches nothing is an error, so a rename cannot delete the app's group.
    */
-  async *readGroups(selection: GroupSelection, _query: GroupQuery): AsyncIterable<readonly SourceGroup[]> {
+  async *readGroups(selection: GroupSelection, query: GroupQuery): AsyncIterable<readonly SourceGroup[]> {
     if (selection === 'all') {
-      yield* this.allGroups();
+      yield* this.allGroups(query.onRejected);
       return;
     }
     for (const ref of selection.refs) {
@@ -158,20 +184,25 @@ export class OktaSource implements IncrementalSource {
           `group "${ref}" is of type ${group.type ?? 'unknown'}; only OKTA_GROUP and APP_GROUP groups are provisioned (the built-in Everyone group is every user), so take it out of jobs[].scope.groups`,
         );
       }
-      const read = await this.withMembers(group);
+      const read = await this.withMembers(group, query.onRejected);
       if (read) yield [read];
     }
   }
 
-  private async *allGroups(): AsyncIterable<readonly SourceGroup[]> {
+  private async *allGroups(onRejected: OnRejected): AsyncIterable<readonly SourceGroup[]> {
     const limit = this.config.pageSize;
     let batch: SourceGroup[] = [];
     let listed = 0;
     try {
       for await (const group of await this.client().groupApi.listGroups({ filter: PROVISIONABLE_GROUPS_FILTER, limit })) {
         listed++;
+        if (!hasId(group)) {
+          const page = Math.floor((listed - 1) / limit) + 1;
+          this.reject(onRejected, { label: groupName(group ?? {}) ?? `groups page ${page}, item ${listed - (page - 1) * limit}`, error: 'no string id' });
+          continue;
+        }
         // withMembers fails with its own SourceReadError, which readFailure below passes on as it is.
-        const read = group?.id ? await this.withMembers(group) : undefined;
+        const read = await this.withMembers(group, onRejected);
         if (read) batch.push(read);
         if (batch.length === limit) {
           yield batch;
@@ -185,10 +216,10 @@ export class OktaSource implements IncrementalSource {
   }
 
   /** The group with its members; undefined when it was deleted since it was listed. */
-  private async withMembers(group: OktaGroup): Promise<SourceGroup | undefined> {
+  private async withMembers(group: OktaGroup, onRejected: OnRejected): Promise<SourceGroup | undefined> {
     const id = group.id ?? '';
     try {
-      return { id, attributes: groupAttributes(group), memberIds: [...(await this.groupMemberIds(id))] };
+      return { id, attributes: groupAttributes(group), memberIds: [...(await this.groupMemberIds(id, onRejected))] };
     } catch (error) {
       if (isHttpFailure(error) && error.status === 404) return undefined;
       throw readFailure(error, `reading members of group "${groupName(group) ?? id}"`, this.failure);
@@ -197,18 +228,22 @@ export class OktaSource implements IncrementalSource {
 
   /** Undefined when Okta has no group with that id. */
   private async groupById(groupId: string): Promise<OktaGroup | undefined> {
+    let group: OktaGroup;
     try {
-      return await this.client().groupApi.getGroup({ groupId });
+      group = await this.client().groupApi.getGroup({ groupId });
     } catch (error) {
       if (isHttpFailure(error) && error.status === 404) return undefined;
       throw readFailure(error, `reading group ${groupId}`, this.failure);
     }
+    if (!hasId(group)) throw new SourceReadError(this.name, `reading group ${groupId} failed: Okta answered a group without a string id`);
+    return group;
   }
 
   private async appGroupIds(appId: string): Promise<readonly string[]> {
     const groups = new Set<string>();
     for await (const assignment of await this.client().applicationApi.listApplicationGroupAssignments({ appId, limit: APP_GROUPS_PAGE })) {
-      if (assignment?.id) groups.add(assignment.id);
+      if (!hasId(assignment)) throw new SourceReadError(this.name, `reading the groups assigned to app ${appId} failed: Okta answered an assignment without a string id`);
+      groups.add(assignment.id);
     }
     return [...groups];
   }
@@ -237,13 +272,13 @@ export class OktaSource implements IncrementalSource {
    * Okta keeps no record of hard-deleted users that a filter could return, so `removed` is
    * always empty: the periodic full read finds them.
    */
-  readUserChanges(_query: UserQuery, cursor: string): IncrementalRead {
+  readUserChanges(query: UserQuery, cursor: string): IncrementalRead {
     const since = decodeCursor(this.name, cursor);
     const listing = { limit: this.config.pageSize, filter: changedSinceFilter(since, this.config.incrementalOverlap) };
     // Anything changed after this read began is read by the next one.
     const progress: ChangeReadProgress = { startedAt: this.executor.serverNow(), finished: false };
     return {
-      pages: this.changePages(listing, progress),
+      pages: this.changePages(listing, progress, query.onRejected),
       nextCursor: () => {
         if (!progress.finished) throw new Error('nextCursor() is known only once every page of the incremental read has been read');
         return encodeCursor(Math.max(since, progress.startedAt ?? since));
@@ -257,11 +292,12 @@ export class OktaSource implements IncrementalSource {
     return this.sdk;
   }
 
-  private async *changePages(listing: UserListing, progress: ChangeReadProgress): AsyncIterable<UserChanges> {
+  private async *changePages(listing: UserListing, progress: ChangeReadProgress, onRejected: OnRejected): AsyncIterable<UserChanges> {
     const markStart = (): void => {
       progress.startedAt ??= this.executor.serverNow();
     };
-    for await (const changed of this.userPages(listing, 'reading changed users', undefined, markStart)) yield { changed, removed: [] };
+    const read = { what: 'reading changed users', place: 'changed users', onFirstResponse: markStart, onRejected };
+    for await (const changed of this.userPages(listing, read)) yield { changed, removed: [] };
     progress.finished = true;
   }
 
@@ -269,14 +305,21 @@ export class OktaSource implements IncrementalSource {
    * One listing of /api/v1/users in pages of `limit` (the SDK's collection follows the Link
    * headers). `seen` drops users an earlier listing of the same read already yielded.
    */
-  private async *userPages(listing: UserListing, what: string, seen: Set<string> | undefined, onFirstResponse?: () => void): AsyncIterable<readonly SourceUser[]> {
+  private async *userPages(listing: UserListing, read: ListingRead): AsyncIterable<readonly SourceUser[]> {
+    const { what, seen, onFirstResponse } = read;
     let batch: SourceUser[] = [];
     let fetched = 0;
     try {
       const users = await this.client().userApi.listUsers(listing);
       for await (const user of users) {
         if (fetched++ === 0) onFirstResponse?.();
-        if (!user?.id) continue;
+        if (!hasId(user)) {
+          const page = Math.floor((fetched - 1) / listing.limit) + 1;
+          const login = (user?.profile as { login?: unknown } | undefined)?.login;
+          const label = typeof login === 'string' && login !== '' ? login : `${read.place} page ${page}, item ${fetched - (page - 1) * listing.limit}`;
+          this.reject(read.onRejected, { label, error: 'no string id' });
+          continue;
+        }
         if (seen) {
           if (seen.has(user.id)) continue;
           seen.add(user.id);
@@ -294,12 +337,30 @@ export class OktaSource implements IncrementalSource {
     if (batch.length > 0) yield batch;
   }
 
-  private async groupMemberIds(groupId: string): Promise<Set<string>> {
+  /** A member without an id goes to `onRejected`; with no one to report to, it fails the read (a dropped member would leave scope). */
+  private async groupMemberIds(groupId: string, onRejected?: OnRejected): Promise<Set<string>> {
     const members = new Set<string>();
+    let listed = 0;
     for await (const user of await this.client().groupApi.listGroupUsers({ groupId, limit: this.config.pageSize })) {
-      if (user?.id) members.add(user.id);
+      listed++;
+      if (hasId(user)) {
+        members.add(user.id);
+        continue;
+      }
+      const page = Math.floor((listed - 1) / this.config.pageSize) + 1;
+      const login = (user?.profile as { login?: unknown } | undefined)?.login;
+      this.reject(onRejected, {
+        label: typeof login === 'string' && login !== '' ? login : `members of group ${groupId} page ${page}, item ${listed - (page - 1) * this.config.pageSize}`,
+        error: 'no string id',
+      });
     }
     return members;
+  }
+
+  /** Reports an object the read leaves out, or fails the read when nobody listens: dropped silently it would read as gone. */
+  private reject(onRejected: OnRejected, rejected: RejectedObject): void {
+    if (!onRejected) throw new SourceReadError(this.name, `${rejected.label}: ${rejected.error}; the read is incomplete`);
+    onRejected(rejected);
   }
 
   private async groupIdByName(name: string): Promise<string> {
@@ -312,7 +373,9 @@ export class OktaSource implements IncrementalSource {
     try {
       const search = `profile.name eq "${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
       for await (const group of await this.client().groupApi.listGroups({ search, limit: 200 })) {
-        if (group?.id && groupName(group) === name) hits.push({ ...group, id: group.id });
+        if (groupName(group ?? {}) !== name) continue;
+        if (!hasId(group)) throw new SourceReadError(this.name, `looking up group "${name}" failed: Okta answered the group without a string id`);
+        hits.push({ ...group, id: group.id });
       }
     } catch (error) {
       throw readFailure(error, `looking up group "${name}"`, this.failure);
@@ -327,4 +390,9 @@ export class OktaSource implements IncrementalSource {
     }
     return hits[0] as OktaGroup & { readonly id: string };
   }
+}
+
+/** Okta objects are believed only with a non-empty string id; the SDK's models do not check. */
+function hasId<T extends { readonly id?: unknown }>(object: T | null | undefined): object is T & { readonly id: string } {
+  return typeof object?.id === 'string' && object.id !== '';
 }

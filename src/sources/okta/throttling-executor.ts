@@ -3,15 +3,21 @@
  * executor retries a 429 only twice, only when X-Rate-Limit-Reset is present, and silently; this
  * one paces requests before a bucket is spent, waits out every 429 until its reset, retries 5xx
  * and network errors with backoff, and counts requests, retries and waiting for the cycle summary.
+ *
+ * It is also where an answer's raw body is visible before the SDK parses it: a listing page that is
+ * not a JSON array of objects (a proxy's HTML page, `{}`) would otherwise read as an empty last
+ * page. Such an answer is retried like a 5xx, then a MalformedAnswerError.
  */
 import { RequestExecutor } from '@okta/okta-sdk-nodejs';
 import type { ReadStats } from '../source.js';
 import { bucketOf, RateLimitWindows, untilReset, type HeaderReader } from './rate-limit-windows.js';
 
-/** The request object the SDK hands to its executor (node-fetch options plus the URL). */
+/** The request object the SDK hands to its executor (its RequestContext: node-fetch options plus the URL). */
 export interface OktaRequest {
   url?: string;
   method?: string;
+  /** Set by the SDK's Collection for listing pages (Link-header paging). */
+  isCollection?: boolean;
 }
 
 /** The subset of a node-fetch Response this module reads (node-fetch ships no types). */
@@ -20,6 +26,19 @@ export interface FetchResponse {
   readonly headers: HeaderReader;
   text(): Promise<string>;
   clone(): FetchResponse;
+}
+
+/** An Okta answer that was 2xx but not what the endpoint returns, even after retries. */
+export class MalformedAnswerError extends Error {
+  constructor(
+    /** Not `status`: errors with a numeric status are read as Okta's HTTP errors. */
+    readonly httpStatus: number,
+    readonly problem: string,
+    readonly attempts: number,
+  ) {
+    super(`Okta answered ${httpStatus} with ${problem}${attempts > 1 ? ` (${attempts} attempts)` : ''}`);
+    this.name = 'MalformedAnswerError';
+  }
 }
 
 /** The token endpoint refused the service app: the OAuth error, not Okta's API envelope. */
@@ -132,13 +151,89 @@ export class ThrottlingRequestExecutor extends RequestExecutor {
         continue;
       }
       if (response.status >= 400 && new URL(url).pathname === TOKEN_PATH) await throwTokenError(response);
-      return response;
+      if (!isApiRead(request, response.status)) return response;
+      const text = await response.text();
+      const problem = problemOf(text, response.headers.get('content-type'), request.isCollection === true);
+      if (problem === undefined) return new BufferedResponse(response, text);
+      if (transientFailures >= this.policy.maxRetries) throw new MalformedAnswerError(response.status, problem, transientFailures + 1);
+      transientFailures++;
+      stats.retries++;
+      await this.sleep(backoff(transientFailures));
     }
   }
 
   private observeClock(headers: HeaderReader, localNow: number): void {
     const date = Date.parse(headers.get('date') ?? '');
     if (!Number.isNaN(date)) this.clockOffset = date - localNow;
+  }
+}
+
+/** A 2xx answer to a GET of the Management API: the reads whose bodies are checked. */
+function isApiRead(request: OktaRequest, status: number): boolean {
+  if (status < 200 || status > 299 || status === 204) return false;
+  if ((request.method ?? 'GET').toUpperCase() !== 'GET') return false;
+  return new URL(request.url ?? '').pathname.startsWith('/api/v1/');
+}
+
+/** Why a body is not what a listing page (a JSON array of objects) or a single object (a JSON object) is; undefined when it is. */
+export function problemOf(text: string, contentType: string | null, collection: boolean): string | undefined {
+  const type = contentType?.split(';')[0]?.trim() || 'no Content-Type';
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return text.trim() === '' ? `an empty body (${type})` : `a body that is not JSON (${type}; a proxy's or gateway's page?)`;
+  }
+  if (!collection) return isObject(body) ? undefined : `JSON that is not an object (${kindOf(body)})`;
+  if (!Array.isArray(body)) return `a listing page that is not a JSON array (${kindOf(body)})`;
+  const bad = body.findIndex((item) => !isObject(item));
+  return bad < 0 ? undefined : `a listing page whose item ${bad + 1} is not a JSON object (${kindOf(body[bad])})`;
+}
+
+function isObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  return value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/**
+ * A response whose body this executor has already read, for the SDK to read again. It offers
+ * what the SDK's Http reads of a response: status, url, headers, text(), json(), buffer().
+ */
+class BufferedResponse implements FetchResponse {
+  readonly status: number;
+  readonly ok: boolean;
+  readonly statusText: string;
+  readonly url: string;
+  readonly headers: HeaderReader;
+
+  constructor(
+    original: FetchResponse & { readonly statusText?: string; readonly url?: string; readonly ok?: boolean },
+    private readonly body: string,
+  ) {
+    this.status = original.status;
+    this.ok = original.ok ?? (original.status >= 200 && original.status < 300);
+    this.statusText = original.statusText ?? '';
+    this.url = original.url ?? '';
+    this.headers = original.headers;
+  }
+
+  text(): Promise<string> {
+    return Promise.resolve(this.body);
+  }
+
+  json(): Promise<unknown> {
+    return Promise.resolve(JSON.parse(this.body) as unknown);
+  }
+
+  buffer(): Promise<Buffer> {
+    return Promise.resolve(Buffer.from(this.body, 'utf8'));
+  }
+
+  clone(): FetchResponse {
+    return this;
   }
 }
 

@@ -40,7 +40,26 @@ const operations = {
     return { pages, nextCursor: read.nextCursor() };
   },
   stats: async (source) => source.stats(),
+  // The same reads with an onRejected that collects what the source refused to believe.
+  readUsersReporting: (source, [attributes]) =>
+    reporting(async (onRejected) => (await collect(source.readUsers({ attributes, onRejected }))).flat()),
+  readGroupsReporting: (source, [selection, attributes]) =>
+    reporting(async (onRejected) => (await collect(source.readGroups(selection, { attributes, onRejected }))).flat()),
+  readUserChangesReporting: (source, [attributes, cursor]) =>
+    reporting(async (onRejected) => {
+      const read = source.readUserChanges({ attributes, onRejected }, cursor);
+      const pages = await collect(read.pages);
+      return { pages, nextCursor: read.nextCursor() };
+    }),
+  readUserReporting: (source, [idOrUserName, attributes]) =>
+    reporting(async (onRejected) => (await source.readUser(idOrUserName, { attributes, onRejected })) ?? null),
 };
+
+async function reporting(read) {
+  const rejected = [];
+  const value = await read((object) => rejected.push(object));
+  return { value, rejected };
+}
 
 for await (const line of createInterface({ input: process.stdin })) {
   const { id, op, args = [], config: overrides } = JSON.parse(line);

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { GraphFake } from '../../../src/dev/graph-fake.js';
-import type { SourceGroup, SourceUser, UserChanges } from '../../../src/sources/source.js';
+import type { RejectedObject, SourceGroup, SourceUser, UserChanges } from '../../../src/sources/source.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const SECRET = 'entra-host-secret';
@@ -26,6 +26,16 @@ export interface Operations {
   changeCursor: { args: [attributes: string[]]; value: string };
   readUserChanges: { args: [attributes: string[], cursor: string]; value: { pages: UserChanges[]; nextCursor: string } };
   stats: { args: []; value: { requests: number; retries: number; throttledMs: number } };
+  readUsersReporting: { args: [attributes: string[]]; value: Reported<SourceUser[]> };
+  readGroupsReporting: { args: [selection: { refs: string[] } | 'all', attributes: string[]]; value: Reported<SourceGroup[]> };
+  readUserChangesReporting: { args: [attributes: string[], cursor: string]; value: Reported<{ pages: UserChanges[]; nextCursor: string }> };
+  readUserReporting: { args: [idOrUserName: string, attributes: string[]]; value: Reported<SourceUser | null> };
+}
+
+/** A read's value with the objects it reported through onRejected. */
+export interface Reported<T> {
+  readonly value: T;
+  readonly rejected: RejectedObject[];
 }
 
 export type Answer<T> = { ok: true; value: T } | { ok: false; error: HostError };

@@ -1,0 +1,69 @@
+/** First contact against the dev SCIM server over loopback: per-user lookups, then one listing for many creates. */
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startScimServer, type ScimServer } from '../../src/dev/scim-server.js';
+import { FirstContact, matchKey } from '../../src/engine/first-contact.js';
+import { createLogger } from '../../src/log.js';
+import { ScimClient } from '../../src/scim/client.js';
+
+const TOKEN = 'first-contact-token-0123456789';
+const silent = createLogger('silent', new Writable({ write: (_c, _e, done) => done() }));
+let server: ScimServer;
+let client: ScimClient;
+
+beforeAll(async () => {
+  server = await startScimServer({ token: TOKEN });
+  client = new ScimClient({ baseUrl: server.url, token: TOKEN, concurrency: 4, timeoutMs: 10_000, maxRetries: 0 });
+  await server.createUser({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'], userName: 'Ada@Contoso.com', externalId: 'ext-ada' });
+});
+afterAll(async () => {
+  await client.close();
+  await server.close();
+});
+beforeEach(() => server.clearRequests());
+
+const byUserName = (value: string) => [{ attribute: 'userName', value }];
+const firstContact = (listThreshold: number) => new FirstContact({ client, resourceType: 'Users', matchAttributes: ['externalId', 'userName'], log: silent, listThreshold });
+/** Resolves once the listing a noteCreate started has ended (find waits for it). */
+const listed = (contact: FirstContact) => contact.find([], 'nobody');
+
+describe('matchKey', () => {
+  it('compares userName case-insensitively and externalId exactly, as RFC 7643 defines them', () => {
+    expect(matchKey('userName', 'Ada@X.com')).toBe(matchKey('username', 'ada@x.com'));
+    expect(matchKey('externalId', 'AB')).not.toBe(matchKey('externalId', 'ab'));
+  });
+});
+
+describe('FirstContact', () => {
+  it('looks each user up by filter until the cycle has enough creates', async () => {
+    const contact = firstContact(200);
+    expect(await contact.find(byUserName('ada@contoso.com'), 'ada')).toMatchObject({ userName: 'Ada@Contoso.com' });
+    expect(await contact.find(byUserName('nobody@contoso.com'), 'nobody')).toBeUndefined();
+    expect(server.requests.map((r) => r.method)).toEqual(['GET', 'GET']);
+    expect(server.requests.every((r) => r.path.includes('filter='))).toBe(true);
+  });
+
+  it('lists the app once after enough creates, then creates without a lookup and fetches only what matches', async () => {
+    const contact = firstContact(2);
+    contact.noteCreate();
+    contact.noteCreate();
+    await listed(contact);
+    const afterListing = server.requests.length;
+    expect(server.requests.some((r) => r.path.includes('filter='))).toBe(false);
+    expect(await contact.find(byUserName('nobody@contoso.com'), 'nobody')).toBeUndefined();
+    expect(await contact.find([{ attribute: 'externalId', value: 'EXT-ADA' }], 'ada')).toBeUndefined();
+    expect(server.requests.length).toBe(afterListing);
+    // Case-insensitive on userName, as the app's own filter is; the whole user is read to adopt it.
+    expect(await contact.find(byUserName('ADA@contoso.com'), 'ada')).toMatchObject({ externalId: 'ext-ada' });
+    expect(server.requests.slice(afterListing).map((r) => `${r.method} ${r.path.split('?')[0]}`)).toEqual([expect.stringMatching(/^GET \/Users\/.+/)]);
+  });
+
+  it('keeps looking users up when the app holds far more users than the cycle creates', async () => {
+    const contact = new FirstContact({ client, resourceType: 'Users', matchAttributes: ['userName'], log: silent, listThreshold: 1, listRatio: 0.5 });
+    contact.noteCreate();
+    await listed(contact);
+    server.clearRequests();
+    await contact.find(byUserName('nobody@contoso.com'), 'nobody');
+    expect(server.requests.map((r) => r.path)).toEqual([expect.stringContaining('filter=')]);
+  });
+});
