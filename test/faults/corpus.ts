@@ -40,6 +40,8 @@ interface Case {
   readonly baseline?: () => void;
   /** A broken source page: arranged and run on its own cycle, between the baseline and the corpus cycles (a broken page fails the whole read). */
   readonly ownCycle?: boolean;
+  /** The app performed the request whose answer could not be believed: later cycles must find the object, never create it again. */
+  readonly performed?: boolean;
   /** For values of the wrong type: what they become is not prescribed, only that the user ends synced (once, linked to its own account) or refused. */
   readonly inexact?: boolean;
   /** Sets up the case: source objects, faults. Returns the source user ids it is about. */
@@ -52,6 +54,8 @@ interface Case {
 
 let env: FaultEnv;
 const runs: CliResult[] = [];
+/** What each corpus cycle sent the app. */
+const runWrites: ScimRequestLogEntry[][] = [];
 let baseline: CliResult;
 let quiet: CliResult;
 let quietWrites: string[];
@@ -298,6 +302,7 @@ export const CASES: Case[] = [
   {
     name: 'target: create performed, answered 201 with a body that is not JSON',
     expect: 'recovers',
+    performed: true,
     arrange: () => {
       const id = sourceUser('create-not-json');
       onCreateOf(mailOf(id), { perform: true, answer: { status: 201, body: 'Created!', contentType: 'text/plain' } });
@@ -307,6 +312,7 @@ export const CASES: Case[] = [
   {
     name: 'target: create performed, answered 200 with an HTML page',
     expect: 'recovers',
+    performed: true,
     arrange: () => {
       const id = sourceUser('create-html');
       onCreateOf(mailOf(id), { perform: true, answer: { status: 200, body: '<!DOCTYPE html><html><body>Welcome</body></html>', contentType: 'text/html' } });
@@ -316,6 +322,7 @@ export const CASES: Case[] = [
   {
     name: 'target: create performed, answered without an id',
     expect: 'recovers',
+    performed: true,
     arrange: () => {
       const id = sourceUser('create-no-id');
       onCreateOf(mailOf(id), { perform: true, transform: 'withoutId' });
@@ -325,6 +332,7 @@ export const CASES: Case[] = [
   {
     name: 'target: create performed, answered {}',
     expect: 'recovers',
+    performed: true,
     arrange: () => {
       const id = sourceUser('create-empty-object');
       onCreateOf(mailOf(id), { perform: true, answer: { status: 201, body: '{}', contentType: 'application/scim+json' } });
@@ -334,6 +342,7 @@ export const CASES: Case[] = [
   {
     name: 'target: create performed, answered null',
     expect: 'recovers',
+    performed: true,
     arrange: () => {
       const id = sourceUser('create-null');
       onCreateOf(mailOf(id), { perform: true, answer: { status: 201, body: 'null', contentType: 'application/scim+json' } });
@@ -343,6 +352,7 @@ export const CASES: Case[] = [
   {
     name: 'target: create performed, answered with an empty-string id',
     expect: 'recovers',
+    performed: true,
     arrange: () => {
       const id = sourceUser('create-empty-id');
       onCreateOf(mailOf(id), { perform: true, answer: { status: 201, body: JSON.stringify({ schemas: [CORE_USER], id: '', userName: mailOf(id) }), contentType: 'application/scim+json' } });
@@ -352,6 +362,7 @@ export const CASES: Case[] = [
   {
     name: 'target: create performed, answered with another user’s resource',
     expect: 'recovers',
+    performed: true,
     baseline: () => void baselineIds.set('victim', sourceUser('victim')),
     arrange: () => {
       const id = sourceUser('create-someone-else');
@@ -674,7 +685,11 @@ export function runCorpus(title: string, select: (c: Case) => boolean): void {
     }
     for (const c of cases.filter((c) => !c.ownCycle)) caseIds.set(c.name, await c.arrange());
     // The corpus cycle, then two more: an answer that could not be believed is found on the next one.
-    for (let i = 0; i < 3; i++) runs.push(await env.run(FULL));
+    for (let i = 0; i < 3; i++) {
+      env.scim.clearRequests();
+      runs.push(await env.run(FULL));
+      runWrites.push(writes(env.scim.requests));
+    }
     env.scim.clearRequests();
     quiet = await env.run(FULL);
     quietWrites = writes(env.scim.requests).map((r) => `${r.method} ${r.path} ${JSON.stringify(r.body)?.slice(0, 300) ?? ''}`);
@@ -715,6 +730,10 @@ export function runCorpus(title: string, select: (c: Case) => boolean): void {
         if (c.expect === 'recovers') {
           for (const id of ids) expectSynced(id);
           expect(first && complaintsAbout(runs[0]!, first, mailOf(first)).length, 'the first cycle reported the answer it could not believe').toBeGreaterThan(0);
+        if (c.performed) {
+          const creates = runWrites.slice(1).flat().filter((r) => r.method === 'POST' && JSON.stringify(r.body).includes(`"userName":${JSON.stringify(mailOf(first!))}`));
+          expect(creates, 'later cycles find the account the app made, before creating anything').toEqual([]);
+        }
         }
         if (c.expect === 'refused' && !c.check) for (const id of ids) expectRefused(id);
         if (c.expect === 'handled' && !c.check) for (const id of ids) (isSynced(id) ? expectSynced(id, !c.inexact) : expectRefused(id));

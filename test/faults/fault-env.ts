@@ -5,7 +5,7 @@
  * ports and directory, so test files run in parallel.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -267,6 +267,16 @@ export class FaultEnv {
       seen.set(link.targetId, link.label);
     }
     return problems;
+  }
+
+  /** Permission bits of the snapshot and its WAL/SHM files, where they exist: state is private (0600). */
+  stateFileModes(): Record<string, string> {
+    const modes: Record<string, string> = {};
+    for (const suffix of ['', '-wal', '-shm']) {
+      const path = `${this.statePath}${suffix}`;
+      if (existsSync(path)) modes[`state.db${suffix}`] = (statSync(path).mode & 0o777).toString(8);
+    }
+    return modes;
   }
 
   async stop(): Promise<void> {

@@ -47,5 +47,6 @@ describe('fault scenario 1: a target that throttles, fails and hangs', () => {
     expect(result).toEqual({ lost: [], duplicated: [], wrong: [] });
     expect(env.wrongLinks()).toEqual([]);
     expect(env.snapshot().integrity).toBe('ok');
+    expect(Object.values(env.stateFileModes()).filter((mode) => mode !== '600')).toEqual([]);
   }, 300_000);
 });
