@@ -255,11 +255,14 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   await window.drain();
   const read = stream.outcome();
 
-  for (const rejected of read.rejected) {
+  for (const rejected of [...read.rejected, ...(groupRead?.rejected ?? [])]) {
     // An object the source sent but we could not believe: never proof that its user is gone.
     if (rejected.id !== undefined) seen.add(rejected.id);
     skip({ sourceId: rejected.id ?? '(no id)', label: rejected.label, error: `the source's answer for this object is unusable: ${rejected.error}` });
   }
+  // Without an id, a rejected object could be any linked user: nobody is deprovisioned this cycle.
+  const unidentified = read.rejected.filter((r) => r.id === undefined).length;
+  if (unidentified > 0) cycleLog.warn({ unidentified }, `${unidentified} objects from the source had no usable id; no user is disabled or deleted this cycle`);
   if (read.error) cycleLog.error({ source: deps.source.name, error: read.error, status: read.errorStatus }, 'source read failed');
   // Only a complete full read proves, by absence, that a user was deleted.
   const fullyRead = read.complete && read.mode === 'full';
@@ -278,7 +281,7 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   for (const object of groupPlan.skipped) skip(object);
 
   const halted = client.halted;
-  const readComplete = read.complete && (groupRead?.complete ?? true);
+  const readComplete = read.complete && unidentified === 0 && (groupRead?.complete ?? true);
   const guard = guardOperations<UserOperation | GroupOperation>({
     operations: [...deprovisioning, ...groupPlan.operations],
     readComplete,
@@ -350,6 +353,10 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
         userLinks: store.linkIndex(name, 'user'),
         batchSize: groupsConfig.batchSize,
       });
+      if (groupRead.rejected.length > 0) {
+        // A member list the source could not vouch for may be short: add who is there, remove nobody.
+        membership = { ...membership, changes: membership.changes.filter((change) => change.kind === 'add-members') };
+      }
       progress.start('sync memberships', membership.changes.length);
       await applyMembershipChanges(membership, groupContext, groupSummary);
     }
@@ -380,7 +387,8 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   // Only a cycle that passed the gates moves the baselines: the next read is compared with a trusted one.
   const passed = guard.verdict === 'pass' && !targetRefused;
   if (fullyRead && passed) store.saveCursor(name, READ_COUNT_CURSOR, String(read.count));
-  saveReadCursor(store, job, read, new Date(), passed);
+  // A change feed's rejected object is read again only if the cursor stays where it was.
+  saveReadCursor(store, job, read, new Date(), passed && (read.mode === 'full' || read.rejected.length === 0));
   const attempted = summary.counts.created + summary.counts.recreated + summary.counts.linked + summary.counts.updated + summary.counts.enabled + summary.counts.disabled + summary.counts.deleted + summary.counts.failed;
   const failing = targetRefused
     ? `the target refused the credentials (HTTP ${targetRefused.status}); check jobs[].target.token of job ${name}`

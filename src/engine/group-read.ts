@@ -2,25 +2,31 @@
 import type { PreparedJob } from '../config/load.js';
 import type { GroupsConfig } from '../config/schema.js';
 import { mapObject, type MappingEnvironment } from '../mapping/map.js';
-import { SourceReadError, type Attributes, type Source } from '../sources/source.js';
+import { SourceReadError, type Attributes, type RejectedObject, type Source } from '../sources/source.js';
 import type { ObservedGroup } from './group-plan.js';
 
 export interface ObservedGroupRead {
   readonly groups: ObservedGroup[];
   readonly complete: boolean;
   readonly error?: string;
+  /**
+   * Groups or members the source returned but could not vouch for. The member lists may then be
+   * short: no member is removed and no group deleted this cycle.
+   */
+  readonly rejected: readonly RejectedObject[];
 }
 
 export async function readObservedGroups(job: PreparedJob, groups: GroupsConfig, source: Source, env: MappingEnvironment): Promise<ObservedGroupRead> {
   const observed: ObservedGroup[] = [];
+  const rejected: RejectedObject[] = [];
   if (!source.readGroups) {
-    return { groups: observed, complete: false, error: `source "${source.name}": a ${source.kind} source cannot read groups; set groups: false on job ${job.config.name}` };
+    return { groups: observed, rejected, complete: false, error: `source "${source.name}": a ${source.kind} source cannot read groups; set groups: false on job ${job.config.name}` };
   }
   const attributes = [...(job.groups?.sourceAttributes ?? []), ...groups.match.map((r) => r.source)];
   const seen = new Set<string>();
   try {
     const selection = groups.from === 'all' ? 'all' : { refs: await scopeGroupRefs(job, source) };
-    for await (const page of source.readGroups(selection, { attributes })) {
+    for await (const page of source.readGroups(selection, { attributes, onRejected: (object) => rejected.push(object) })) {
       for (const group of page) {
         // A group named in scope.groups and assigned to the app is read twice; it is one group.
         if (seen.has(group.id)) continue;
@@ -39,10 +45,10 @@ export async function readObservedGroups(job: PreparedJob, groups: GroupsConfig,
         });
       }
     }
-    return { groups: observed, complete: true };
+    return { groups: observed, rejected, complete: rejected.length === 0 };
   } catch (error) {
     if (!(error instanceof SourceReadError)) throw error;
-    return { groups: observed, complete: false, error: error.message };
+    return { groups: observed, rejected, complete: false, error: error.message };
   }
 }
 

@@ -117,7 +117,9 @@ export function streamObservedUsers(context: UserReadContext, choice: ReadChoice
     let mode = choice.mode;
     let count = 0;
     try {
-      const scope = compileUserScope(job.config.scope.filters, await scopeMembers(job, source, groupMembers));
+      // A member the source could not vouch for makes the scope uncertain for everyone: reported without an id, so nothing is deprovisioned.
+      const onScopeRejected = (object: RejectedObject) => rejected.push({ label: object.label, error: `scope group member: ${object.error}` });
+      const scope = compileUserScope(job.config.scope.filters, await scopeMembers(job, source, groupMembers, onScopeRejected));
       const query: UserQuery = {
         attributes: [...job.users.sourceAttributes, ...scope.attributes, ...job.config.users.match.map((r) => r.source)],
         onRejected: (object) => rejected.push(object),
@@ -204,11 +206,16 @@ export function saveReadCursor(store: StateStore, job: PreparedJob, read: UserRe
   }
 }
 
-async function scopeMembers(job: PreparedJob, source: Source, groupMembers?: ReadonlySet<string>): Promise<Set<string> | undefined> {
+async function scopeMembers(
+  job: PreparedJob,
+  source: Source,
+  groupMembers: ReadonlySet<string> | undefined,
+  onRejected: (object: RejectedObject) => void,
+): Promise<Set<string> | undefined> {
   let members: Set<string> | undefined = groupMembers ? new Set(groupMembers) : undefined;
   for (const group of groupMembers ? [] : (job.config.scope.groups ?? [])) {
     members ??= new Set();
-    for (const id of await source.resolveGroupMembers(group)) members.add(id);
+    for (const id of await source.resolveGroupMembers(group, { onRejected })) members.add(id);
   }
   const app = job.config.scope.app;
   if (app !== undefined) {

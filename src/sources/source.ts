@@ -99,7 +99,60 @@ export interface Source {
    * leave it out, and a job that provisions groups from them is refused.
    */
   readGroups?(selection: GroupSelection, query: GroupQuery): AsyncIterable<readonly SourceGroup[]>;
+  /**
+   * A cursor meaning "group changes from now on", taken just before a full readGroups starts, so a
+   * change made during the full read is read again next time rather than missed. Sources whose
+   * groups cannot be read incrementally leave it and readGroupChanges out.
+   */
+  groupChangeCursor?(selection: GroupSelection, query: GroupQuery): Promise<string>;
+  /**
+   * The selected groups' changes since the cursor: attributes, member additions and removals
+   * (nested groups flattened, as in readGroups), deletions. Throws CursorExpiredError when the
+   * cursor is too old or was taken for other attributes — the engine then reads groups in full.
+   */
+  readGroupChanges?(selection: GroupSelection, query: GroupQuery, cursor: string): IncrementalGroupRead;
   stats(): ReadStats;
+}
+
+/** A group created or changed since the cursor, with every attribute readGroups would give it. */
+export interface ChangedGroup {
+  readonly id: string;
+  readonly attributes: Attributes;
+}
+
+/**
+ * How one group's user members changed since the cursor. Either a difference (`added`, `removed`)
+ * to apply to the members recorded for the group, or — when the source could not tell the
+ * difference exactly (a nested group joined or left, a member left a group that holds nested
+ * groups) — the complete list in `memberIds`, read again, which replaces the recorded one.
+ */
+export interface GroupMemberChanges {
+  readonly groupId: string;
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  readonly memberIds?: readonly string[];
+}
+
+/** One page of an incremental group read; apply pages in order (a later page may undo an earlier one). */
+export interface GroupChanges {
+  /** Selected groups created or changed since the cursor. A group whose members alone changed may be missing here. */
+  readonly changed: readonly ChangedGroup[];
+  /** Member changes of selected groups, also of groups not in `changed`. */
+  readonly members: readonly GroupMemberChanges[];
+  /** Ids of selected groups deleted since the cursor. */
+  readonly deleted: readonly string[];
+}
+
+export interface IncrementalGroupRead {
+  readonly pages: AsyncIterable<GroupChanges>;
+  /** The cursor for the next incremental read; call it only after `pages` is exhausted. */
+  nextCursor(): string;
+}
+
+export type GroupChangeSource = Source & Required<Pick<Source, 'readGroups' | 'groupChangeCursor' | 'readGroupChanges'>>;
+
+export function readsGroupChanges(source: Source): source is GroupChangeSource {
+  return typeof source.readGroupChanges === 'function' && typeof source.groupChangeCursor === 'function' && typeof source.readGroups === 'function';
 }
 
 /** One page of an incremental read. */

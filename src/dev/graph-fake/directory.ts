@@ -252,6 +252,21 @@ export class Directory {
     return [...seen.values()].sort(byOrder);
   }
 
+  /** The groups this group is a member of, directly or through other groups; cycles are tolerated. */
+  transitiveParents(groupId: string): GroupEntry[] {
+    const found = new Map<string, GroupEntry>();
+    const queue = [groupId];
+    while (queue.length > 0) {
+      const current = queue.shift() as string;
+      for (const group of this.groupEntries.values()) {
+        if (group.id === groupId || found.has(group.id) || !group.members.includes(current)) continue;
+        found.set(group.id, group);
+        queue.push(group.id);
+      }
+    }
+    return [...found.values()].sort(byOrder);
+  }
+
   // ---- change tracking (delta queries) ----------------------------------
 
   /** Ids of `kind` objects removed after `since`, with the reason delta reports. */

@@ -93,6 +93,15 @@ function routeGroups(ctx: GraphContext, req: GraphRequest, rest: string[]): Json
   if ((nav === 'members' || nav === 'transitiveMembers') && more.length === 0) {
     return membersPage(ctx, req, group, nav, cast);
   }
+  if (nav === 'transitiveMemberOf' && (cast === undefined || cast === 'microsoft.graph.group') && more.length === 0) {
+    // The fake's groups are members of groups only (no administrative units or roles).
+    return listPage(ctx, req, {
+      kind: 'group',
+      items: applyFilter(ctx.directory.transitiveParents(group.id), req.params),
+      contextPath: 'groups',
+      withType: cast === undefined,
+    });
+  }
   throw segmentNotFound(nav);
 }
 

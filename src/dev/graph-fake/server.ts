@@ -8,7 +8,8 @@ import type { GraphContext } from './context.js';
 import { Directory, type DirectoryEntry, type GroupInput, type UserInput } from './directory.js';
 import { Faults, type DeltaExpiryOptions, type FailPageOptions, type FaultListing, type MalformedPage, type MalformPageOptions, type ThrottleOptions } from './faults.js';
 import { routeGraph } from './graph-routes.js';
-import { graphError, HttpError, RawAnswer, sendJson } from './http.js';
+import { graphError, HttpError, RawAnswer, readJson, sendJson } from './http.js';
+import { batchBody, parseBatch, type SubRequest, type SubResponse } from './batch.js';
 import { MAX_PAGE_SIZE } from './odata.js';
 import { ServicePrincipals, type ServicePrincipalInput } from './service-principals.js';
 import { TokenAuthority } from './token-authority.js';
@@ -35,6 +36,8 @@ export interface GraphFakeRequest {
   status: number;
   /** Graph: the bearer token was valid. Token endpoint: the client authenticated and got a token. */
   authorized: boolean;
+  /** Set on a sub-request of a JSON batch: it is logged after its POST /v1.0/$batch, with the batch's path-relative url. */
+  inBatch?: true;
 }
 
 export interface GraphFakeStats {
@@ -43,7 +46,11 @@ export interface GraphFakeStats {
   tokenRequests: number;
   /** Tokens issued over the fake's lifetime (not reset by resetLog()). */
   tokensIssued: number;
+  /** Graph HTTP calls, a POST /$batch counting once. */
   graphRequests: number;
+  /** POST /v1.0/$batch calls, and the sub-requests they carried (each also logged in `requests`). */
+  batchCalls: number;
+  subRequests: number;
   /** 401 responses, from Graph or the token endpoint. */
   unauthorized: number;
   /** Injected throttling / page failures over the fake's lifetime. */
@@ -122,7 +129,11 @@ export interface GraphFake {
   expireTokens(): void;
   /** Allows client assertions signed by this certificate's key (PEM). */
   registerCertificate(pem: string): void;
-  /** 429 (or 503) with Retry-After on every Nth or the next N authenticated Graph requests. Replaces the previous rule. */
+  /**
+   * 429 (or 503) with Retry-After on every Nth or the next N authenticated Graph requests — each
+   * sub-request of a JSON batch counting as one, the POST /$batch itself as none (Graph throttles
+   * a batch's requests one by one). Replaces the previous rule.
+   */
   throttle(options: ThrottleOptions): void;
   /** Makes page `page` (1-based) of GET /users fail with `status` (503) for `times` (Infinity) attempts. */
   failPage(page: number, options?: FailPageOptions): void;
@@ -173,6 +184,8 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
   const ctx: GraphContext = { directory, servicePrincipals, faults, graphUrl: '', pageSize };
   const requests: GraphFakeRequest[] = [];
   let graphRequests = 0;
+  let batchCalls = 0;
+  let subRequests = 0;
   let hold: Promise<void> | undefined;
   let tokenRequests = 0;
 
@@ -202,6 +215,8 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
         tokenRequests,
         tokensIssued: authority.tokensIssued,
         graphRequests,
+        batchCalls,
+        subRequests,
         unauthorized: requests.filter((r) => r.status === 401).length,
         throttled: faults.throttled,
         failedPages: faults.failedPages,
@@ -212,6 +227,8 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     resetLog() {
       requests.length = 0;
       graphRequests = 0;
+      batchCalls = 0;
+      subRequests = 0;
       tokenRequests = 0;
     },
     upsertUser: (user) => directory.upsertUser(user),
@@ -249,6 +266,32 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     close: () => closeServer(server),
   };
 
+  /** One request of a JSON batch, answered as Graph answers it alone (throttling and page faults included). */
+  const runSubRequest = (sub: SubRequest): SubResponse => {
+    subRequests += 1;
+    const entry: GraphFakeRequest = { method: sub.method, path: `${GRAPH_PREFIX}${sub.url}`, status: 500, authorized: true, inBatch: true };
+    requests.push(entry);
+    try {
+      const throttled = faults.throttleFor();
+      if (throttled) throw throttled;
+      if (sub.method !== 'GET') throw graphError(405, 'Request_BadRequest', `The fake Graph is read-only; ${sub.method} is not supported.`);
+      const url = new URL(`${GRAPH_PREFIX}${sub.url}`, origin);
+      if (url.pathname === `${GRAPH_PREFIX}/$batch`) throw graphError(400, 'BadRequest', 'A batch cannot contain a batch.');
+      const body = routeGraph(ctx, { segments: pathSegments(url.pathname.slice(GRAPH_PREFIX.length)), params: url.searchParams, headers: sub.headers });
+      entry.status = 200;
+      return { id: sub.id, status: 200, headers: { 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8' }, body };
+    } catch (error) {
+      if (error instanceof RawAnswer) {
+        // Graph sends a sub-response body that is not JSON base64-encoded, under its own Content-Type.
+        entry.status = error.status;
+        return { id: sub.id, status: error.status, headers: { 'Content-Type': error.contentType }, body: Buffer.from(error.text).toString('base64') };
+      }
+      const failure = error instanceof HttpError ? error : graphError(500, 'generalException', String(error));
+      entry.status = failure.status;
+      return { id: sub.id, status: failure.status, headers: graphHeaderNames({ 'content-type': 'application/json', ...failure.headers }), body: failure.body };
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = req.url ?? '/';
     const url = new URL(path, origin);
@@ -273,11 +316,18 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
           });
         }
         entry.authorized = true;
+        if (url.pathname === `${GRAPH_PREFIX}/$batch` && req.method === 'POST') {
+          batchCalls += 1;
+          const subs = parseBatch(await readJson(req));
+          const responses = subs.map((sub) => runSubRequest(sub));
+          entry.status = 200;
+          sendJson(res, 200, batchBody(responses), { ...graphHeaders, 'content-type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8' });
+          return;
+        }
         const throttled = faults.throttleFor();
         if (throttled) throw throttled;
         if (req.method !== 'GET') throw graphError(405, 'Request_BadRequest', `The fake Graph is read-only; ${req.method ?? ''} is not supported.`);
-        const segments = pathSegments(url.pathname.slice(GRAPH_PREFIX.length));
-        const body = routeGraph(ctx, { segments, params: url.searchParams, headers: req.headers });
+        const body = routeGraph(ctx, { segments: pathSegments(url.pathname.slice(GRAPH_PREFIX.length)), params: url.searchParams, headers: req.headers });
         entry.status = 200;
         sendJson(res, 200, body, {
           ...graphHeaders,
@@ -320,6 +370,13 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
   origin = `https://127.0.0.1:${port}`;
   ctx.graphUrl = `${origin}${GRAPH_PREFIX}`;
   return fake;
+}
+
+/** JSON batch responses spell header names as Graph sends them (`Retry-After`); JSON keys are not case-insensitive. */
+function graphHeaderNames(headers: Record<string, string>): Record<string, string> {
+  const named: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) named[name.replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())] = value;
+  return named;
 }
 
 function pathSegments(path: string): string[] {

@@ -115,6 +115,9 @@ export async function handleAdmin(fake: OktaFake, req: IncomingMessage, res: Ser
       case 'DELETE faults':
         fake.clearFaults();
         return done();
+      case 'POST latency':
+        fake.setLatency(Number(object()['ms']));
+        return done();
       default:
         return sendJson(res, 404, { error: `no admin route ${method} ${url.pathname}` });
     }

@@ -43,6 +43,8 @@ export interface OktaFakeStats {
   throttled: number;
   tokensIssued: number;
   byStatus: Record<string, number>;
+  /** The most API and token requests open at once since the last resetLog(): how concurrently a client reads. */
+  maxInFlight: number;
 }
 
 export type { AppInput, FailOptions, ForbidOptions, GroupInput, MalformedListing, MalformPageOptions, Profile, RateLimitOptions, ServiceAppOptions, ThrottleOptions, UserInput, UserStatus };
@@ -110,6 +112,8 @@ export interface OktaFake {
   malformPage(options: MalformPageOptions): void;
   /** Removes injected throttles, 403s, 5xx and malformed pages (not the rate limit). */
   clearFaults(): void;
+  /** Every API and token request is answered this much later (default 0), as a distant org would; makes concurrency observable. */
+  setLatency(ms: number): void;
   close(): Promise<void>;
 }
 
@@ -123,6 +127,9 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
   const limiter = new RateLimiter({ limit: options.rateLimit?.limit ?? 600, windowSeconds: options.rateLimit?.windowSeconds ?? 60 });
   const faults = new Faults();
   const requests: OktaFakeRequest[] = [];
+  let latencyMs = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const fake: OktaFake = {
     get orgUrl() {
@@ -147,9 +154,13 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
         throttled: limiter.throttled,
         tokensIssued: auth.tokensIssued,
         byStatus,
+        maxInFlight,
       };
     },
-    resetLog: () => void (requests.length = 0),
+    resetLog: () => {
+      requests.length = 0;
+      maxInFlight = inFlight;
+    },
     createUser: (user) => directory.createUser(user),
     updateUser: (id, profile, at) => directory.updateUser(id, profile, at),
     activateUser: (id) => directory.lifecycle(id, 'activate'),
@@ -188,6 +199,10 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
     clearFaults: () => {
       limiter.clearThrottle();
       faults.clear();
+    },
+    setLatency: (ms) => {
+      if (!Number.isFinite(ms) || ms < 0) throw new Error('latency must be a non-negative number of milliseconds');
+      latencyMs = ms;
     },
     close: () => closeServer(server),
   };
@@ -239,9 +254,17 @@ export async function startOktaFake(options: OktaFakeOptions = {}): Promise<Okta
   };
 
   const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, { error: String(error) });
-    });
+    const run = (): void => {
+      handle(req, res).catch((error: unknown) => {
+        if (!res.headersSent) send(res, 500, { error: String(error) });
+      });
+    };
+    if ((req.url ?? '/').startsWith('/_admin/')) return run();
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.once('close', () => inFlight--);
+    if (latencyMs > 0) setTimeout(run, latencyMs);
+    else run();
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -7,9 +7,9 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 import type { EntraSourceConfig } from '../../config/schema.js';
 import {
   SourceReadError,
-  type AttributeValue,
   type GroupQuery,
   type GroupSelection,
+  type IncrementalGroupRead,
   type IncrementalRead,
   type IncrementalSource,
   type ReadStats,
@@ -18,7 +18,7 @@ import {
   type SourceUser,
   type UserQuery,
 } from '../source.js';
-import { groupSelectList, selectList, toSourceUser, type GraphObject } from './attributes.js';
+import { groupSelectList, selectList, toSourceUser } from './attributes.js';
 import { readChanges, takeChangeCursor, type ChangeFeedContext } from './change-feed.js';
 import { CLOUDS, graphScope } from './clouds.js';
 import { createEntraCredential } from './credential.js';
@@ -36,8 +36,10 @@ import {
   type GraphReader,
 } from './graph-pages.js';
 import { GraphRetryMiddleware } from './retry-middleware.js';
+import { readMany, type BatchContext, type BatchRead } from './batch.js';
+import { readGroupChanges, takeGroupChangeCursor, type GroupFeedContext } from './group-changes.js';
+import { memberIdsOf, memberRead, withMembers } from './group-members.js';
 
-type GraphUser = GraphObject;
 type OnRejected = ((rejected: RejectedObject) => void) | undefined;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -51,6 +53,8 @@ export class EntraSource implements IncrementalSource {
   private readonly reader: GraphReader;
   private readonly readStats: ReadStats = { requests: 0, retries: 0, throttledMs: 0 };
   private readonly changeFeed: ChangeFeedContext;
+  private readonly batch: BatchContext;
+  private readonly groupFeed: GroupFeedContext;
 
   constructor(
     readonly name: string,
@@ -81,6 +85,16 @@ export class EntraSource implements IncrementalSource {
       readError: (error, what) => this.readError(error, what),
       origins,
     };
+    this.batch = {
+      source: name,
+      get: (url, what, collection) => (collection ? getPage(this.reader, url, what) : getValidated(this.reader, url, graphGroupSchema, what)),
+      post: (url, body) => client.api(url).post(body) as Promise<unknown>,
+      readError: (error, what) => this.readError(error, what),
+      versionRoots: [...new Set([graphUrl, cloud.graphUrl])],
+      maxRetries: config.maxRetries,
+      stats: this.readStats,
+    };
+    this.groupFeed = { source: name, getPage: (url, what) => getPage(this.reader, url, what), readError: this.batch.readError, origins, batch: this.batch };
   }
 
   stats(): ReadStats {
@@ -107,57 +121,64 @@ export class EntraSource implements IncrementalSource {
     }
   }
 
+  /**
+   * Groups with their user members, a page at a time: the members of a page's groups are read
+   * together through JSON batching rather than one group after another.
+   */
   async *readGroups(selection: GroupSelection, query: GroupQuery): AsyncIterable<readonly SourceGroup[]> {
     const select = groupSelectList(query.attributes);
     if (selection === 'all') {
       let url: string | undefined = `/groups?$select=${select}&$top=${this.config.pageSize}`;
-      let page = 0;
-      while (url) {
-        page++;
+      for (let page = 1; url; page++) {
         const body: GraphPage = await this.page(url, `reading groups (page ${page})`);
-        const groups: SourceGroup[] = [];
         const listed = acceptItems(this.name, body.value, graphGroupSchema, (item) => `groups page ${page}, item ${item}`, query.onRejected, ['displayName']);
-        for (const group of listed) groups.push(await this.withMembers(asGraphObject(group), query.onRejected));
-        yield groups;
+        yield await withMembers(this.batch, listed.map(asGraphObject), query.onRejected);
         url = body['@odata.nextLink'];
       }
       return;
     }
-    for (const ref of selection.refs) {
-      const id = GUID.test(ref) ? ref : await this.groupIdByName(ref);
-      let group: GraphUser;
-      try {
-        group = asGraphObject(await getValidated(this.reader, `/groups/${id}?$select=${select}`, graphGroupSchema, `reading group "${ref}"`));
-      } catch (error) {
-        // A group named by id that Graph no longer has was deleted: it is absent, and its rule applies.
-        // (A name that matches nothing stays an error: a rename in the IdP must not delete the app's group.)
-        if (error instanceof GraphError && error.statusCode === 404) continue;
-        throw this.readError(error, `reading group "${ref}"`);
+    for (let start = 0; start < selection.refs.length; start += this.config.pageSize) {
+      const refs = selection.refs.slice(start, start + this.config.pageSize);
+      const reads = new Map<string, BatchRead>();
+      for (const ref of refs) {
+        const id = GUID.test(ref) ? ref : await this.groupIdByName(ref);
+        if (!reads.has(id)) reads.set(id, { key: id, url: `/groups/${id}?$select=${select}`, what: `reading group "${ref}"`, collection: false });
       }
-      yield [await this.withMembers(group, query.onRejected)];
+      // A group named by id that Graph no longer has was deleted: it is absent, and its rule applies.
+      // (A name that matches nothing stays an error: a rename in the IdP must not delete the app's group.)
+      const found = await readMany(this.batch, [...reads.values()]);
+      const groups = acceptItems(this.name, [...reads.keys()].flatMap((id) => found.get(id) ?? []), graphGroupSchema, (item) => `groups named in the job, item ${item}`, query.onRejected, ['displayName']);
+      yield await withMembers(this.batch, groups.map(asGraphObject), query.onRejected);
     }
   }
 
-  private async withMembers(group: GraphUser, onRejected: OnRejected): Promise<SourceGroup> {
-    const id = group.id as string;
-    const attributes: Record<string, AttributeValue> = { objectId: id };
-    for (const [key, value] of Object.entries(group)) if (!key.startsWith('@odata')) attributes[key] = value;
-    return { id, attributes, memberIds: [...(await this.resolveGroupMembers(id, { onRejected }))] };
+  /** The deltaLink of `/groups/delta?$select=…,members&$deltatoken=latest`, with readGroups' $select. */
+  groupChangeCursor(_selection: GroupSelection, query: GroupQuery): Promise<string> {
+    return takeGroupChangeCursor(this.groupFeed, groupSelectList(query.attributes));
+  }
+
+  /**
+   * The selected groups' changes since the cursor, from /groups/delta with members@delta; see
+   * group-changes.ts for how direct membership changes become flattened ones. Groups named by
+   * display name are looked up again on each read.
+   */
+  readGroupChanges(selection: GroupSelection, query: GroupQuery, cursor: string): IncrementalGroupRead {
+    const selected = async (): Promise<ReadonlySet<string> | undefined> => {
+      if (selection === 'all') return undefined;
+      const ids = new Set<string>();
+      for (const ref of selection.refs) ids.add(GUID.test(ref) ? ref : await this.groupIdByName(ref));
+      return ids;
+    };
+    return readGroupChanges(this.groupFeed, groupSelectList(query.attributes), cursor, selected, query.onRejected);
   }
 
   /** A member entry without a usable id goes to `options.onRejected`; without one, it fails the read (a dropped member would leave scope). */
   async resolveGroupMembers(groupRef: string, options: { readonly onRejected?: OnRejected } = {}): Promise<ReadonlySet<string>> {
     const groupId = GUID.test(groupRef) ? groupRef : await this.groupIdByName(groupRef);
-    const members = new Set<string>();
-    // Entra's own provisioning only takes direct members; flattening nested groups is what admins naming a group expect.
-    let url: string | undefined = `/groups/${groupId}/transitiveMembers/microsoft.graph.user?$select=id&$top=999`;
-    for (let page = 1; url; page++) {
-      const body: GraphPage = await this.page(url, `reading members of group "${groupRef}" (page ${page})`);
-      const place = (item: number) => `members of group "${groupRef}" page ${page}, item ${item}`;
-      for (const member of acceptItems(this.name, body.value, graphIdSchema, place, options.onRejected)) members.add(member.id);
-      url = body['@odata.nextLink'];
-    }
-    return members;
+    const what = `reading members of group "${groupRef}"`;
+    const pages = (await readMany(this.batch, [memberRead(groupId, what)])).get(groupId);
+    if (pages === undefined) throw new SourceReadError(this.name, `${what} failed: Graph has no group with id ${groupId} (404)`, 404);
+    return new Set(memberIdsOf(this.name, pages, groupRef, options.onRejected));
   }
 
   /**
@@ -169,14 +190,16 @@ export class EntraSource implements IncrementalSource {
     const assignments = await this.appRoleAssignments(appRef);
     const users = new Set<string>();
     for (const a of assignments) if (a.principalType === 'User') users.add(a.principalId);
-    for (const groupId of assignedGroups(assignments)) {
-      try {
-        for (const id of await this.resolveGroupMembers(groupId)) users.add(id);
-      } catch (error) {
-        // A group deleted since the assignment listing assigns nobody.
-        if (error instanceof SourceReadError && error.status === 404) continue;
-        throw error;
-      }
+    const groups = assignedGroups(assignments);
+    const members = await readMany(
+      this.batch,
+      groups.map((groupId) => memberRead(groupId, `reading members of group ${groupId} assigned to app ${appRef}`)),
+    );
+    for (const groupId of groups) {
+      // A group deleted since the assignment listing (404) assigns nobody.
+      const pages = members.get(groupId);
+      if (pages === undefined) continue;
+      for (const id of memberIdsOf(this.name, pages, groupId, undefined)) users.add(id);
     }
     return users;
   }

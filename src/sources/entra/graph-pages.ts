@@ -67,9 +67,15 @@ export async function getValidated<S extends z.ZodType>(reader: GraphReader, url
   const sleep = reader.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   for (let attempt = 0; ; attempt++) {
     const response = (await reader.client.api(url).responseType(ResponseType.RAW).get()) as Response;
-    const text = await response.text();
-    if (!response.ok) throw toGraphError(response, text);
-    const problem = checkBody(text, response.headers.get('content-type'), schema);
+    let text: string | undefined;
+    try {
+      text = await response.text();
+    } catch {
+      // The connection broke off mid-body: as transient as a reset before the answer.
+      text = undefined;
+    }
+    if (!response.ok) throw toGraphError(response, text ?? '');
+    const problem = text === undefined ? { ok: false as const, error: 'a body that broke off before its end' } : checkBody(text, response.headers.get('content-type'), schema);
     if (problem.ok) return problem.value;
     if (attempt >= reader.maxRetries) {
       throw new SourceReadError(reader.source, `${what} failed: Graph answered ${response.status} with ${problem.error}${attempt > 0 ? ` (${attempt + 1} attempts)` : ''}; nothing of this read is used`);

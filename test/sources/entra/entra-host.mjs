@@ -30,6 +30,17 @@ async function collect(iterable) {
 const operations = {
   readUsers: async (source, [attributes]) => (await collect(source.readUsers({ attributes }))).flat(),
   readGroups: async (source, [selection, attributes]) => (await collect(source.readGroups(selection, { attributes }))).flat(),
+  readGroupPages: async (source, [selection, attributes]) => {
+    const rejected = [];
+    const pages = await collect(source.readGroups(selection, { attributes, onRejected: (r) => rejected.push(r) }));
+    return { pages, rejected };
+  },
+  groupChangeCursor: (source, [selection, attributes]) => source.groupChangeCursor(selection, { attributes }),
+  readGroupChanges: async (source, [selection, attributes, cursor]) => {
+    const read = source.readGroupChanges(selection, { attributes }, cursor);
+    const pages = await collect(read.pages);
+    return { pages, nextCursor: read.nextCursor() };
+  },
   resolveGroupMembers: async (source, [ref]) => [...(await source.resolveGroupMembers(ref))],
   resolveAppAssignments: async (source, [ref]) => [...(await source.resolveAppAssignments(ref))],
   resolveAppGroups: (source, [ref]) => source.resolveAppGroups(ref),

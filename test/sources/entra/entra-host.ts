@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { GraphFake } from '../../../src/dev/graph-fake.js';
-import type { RejectedObject, SourceGroup, SourceUser, UserChanges } from '../../../src/sources/source.js';
+import type { GroupChanges, RejectedObject, SourceGroup, SourceUser, UserChanges } from '../../../src/sources/source.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const SECRET = 'entra-host-secret';
@@ -20,6 +20,9 @@ export interface HostError {
 export interface Operations {
   readUsers: { args: [attributes: string[]]; value: SourceUser[] };
   readGroups: { args: [selection: { refs: string[] } | 'all', attributes: string[]]; value: SourceGroup[] };
+  readGroupPages: { args: [selection: { refs: string[] } | 'all', attributes: string[]]; value: { pages: SourceGroup[][]; rejected: RejectedObject[] } };
+  groupChangeCursor: { args: [selection: { refs: string[] } | 'all', attributes: string[]]; value: string };
+  readGroupChanges: { args: [selection: { refs: string[] } | 'all', attributes: string[], cursor: string]; value: { pages: GroupChanges[]; nextCursor: string } };
   resolveGroupMembers: { args: [ref: string]; value: string[] };
   resolveAppAssignments: { args: [appRef: string]; value: string[] };
   resolveAppGroups: { args: [appRef: string]; value: string[] };

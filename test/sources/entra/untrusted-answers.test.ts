@@ -220,6 +220,14 @@ describe('objects that cannot be believed are reported, and the rest of the page
   });
 });
 
+describe('single objects', () => {
+  it('readUser checks the user it is given, and a 404 is no such user', async () => {
+    const found = await host.value('readUserReporting', ['grace@contoso.example', ATTRIBUTES]);
+    expect(found).toEqual({ value: expect.objectContaining({ id: ids.grace, enabled: true, deleted: false }), rejected: [] });
+    expect((await host.value('readUserReporting', ['nobody@contoso.example', ATTRIBUTES])).value).toBeNull();
+  });
+});
+
 describe('refused credentials end the read at once, naming what to fix', () => {
   it('403 is not retried and names the app’s client id key and the permissions', async () => {
     fake.failPage(1, { status: 403 });

@@ -118,13 +118,13 @@ describe('objects without an id are reported, and the rest of the page is used',
     fake.malformPage({ page: 2, fault: 'userWithoutId' });
     const { value, rejected } = await reporting((onRejected) => readAll(source().readUsers({ attributes: [], onRejected })));
     expect(logins(value)).toEqual(LOGINS.filter((login) => login !== 'ken@example.com'));
-    expect(rejected).toEqual([{ label: 'ken@example.com', error: 'no string id' }]);
+    expect(rejected).toEqual([{ label: 'ken@example.com', error: 'id: no string id' }]);
   });
 
   it('without anyone to report to, a user without an id fails the read rather than vanish', async () => {
     fake.malformPage({ page: 1, fault: 'userWithoutId' });
     const failure = await failureOf(readAll(source().readUsers({ attributes: [] })));
-    expect(failure.message).toContain('ada@example.com: no string id; the read is incomplete');
+    expect(failure.message).toContain('ada@example.com: id: no string id; the read is incomplete');
   });
 
   it('in the incremental read', async () => {
@@ -135,7 +135,7 @@ describe('objects without an id are reported, and the rest of the page is used',
     fake.malformPage({ fault: 'userWithoutId' });
     const { value, rejected } = await reporting((onRejected) => pagesOf(users.readUserChanges({ attributes: [], onRejected }, cursor).pages));
     expect(value.flatMap((page) => logins(page.changed))).toEqual(['linus@example.com']);
-    expect(rejected).toEqual([{ label: 'grace@example.com', error: 'no string id' }]);
+    expect(rejected).toEqual([{ label: 'grace@example.com', error: 'id: no string id' }]);
   });
 
   it('a group without an id is reported by name, a member without one by login', async () => {
@@ -145,11 +145,11 @@ describe('objects without an id are reported, and the rest of the page is used',
     // Engineers (listed first) lost its id; Designers arrives with its member.
     expect(value.map((g) => g.attributes.displayName)).toEqual(['Designers']);
     expect(value[0]!.memberIds).toEqual([ids['ken@example.com']]);
-    expect(rejected).toEqual([{ label: 'Engineers', error: 'no string id' }]);
+    expect(rejected).toEqual([{ label: 'Engineers', error: 'id: no string id' }]);
 
     const members = await reporting((onRejected) => source().resolveGroupMembers(engineers, { onRejected }));
     expect([...members.value]).toEqual([ids['grace@example.com']]);
-    expect(members.rejected).toEqual([{ label: 'ada@example.com', error: 'no string id' }]);
+    expect(members.rejected).toEqual([{ label: 'ada@example.com', error: 'id: no string id' }]);
   });
 });
 
