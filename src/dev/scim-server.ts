@@ -3,6 +3,8 @@ import { startScimServer } from './scim-server/server.js';
 
 export { startScimServer } from './scim-server/server.js';
 export type {
+  ScimChaosOptions,
+  ScimChaosStats,
   ScimExtensionSpec,
   ScimFault,
   ScimRequestLogEntry,

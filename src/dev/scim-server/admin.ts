@@ -1,4 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
+import type { ScimChaosOptions } from './chaos.js';
 import type { ScimFault } from './middleware.js';
 import type { ScimServer } from './server.js';
 
@@ -42,6 +43,23 @@ export function adminRouter(server: ScimServer): Router {
       res.status(204).end();
     }),
   );
+  router.post('/chaos', (req, res) =>
+    handle(res, () => {
+      server.setChaos(body(req) as unknown as ScimChaosOptions);
+      res.status(204).end();
+    }),
+  );
+  router.get('/chaos', (_req, res) => {
+    res.json(server.chaosStats());
+  });
+  router.post('/token/revoke', (_req, res) => {
+    server.revokeToken();
+    res.status(204).end();
+  });
+  router.post('/token/restore', (_req, res) => {
+    server.restoreToken();
+    res.status(204).end();
+  });
   router.delete('/faults', (_req, res) => {
     server.clearFaults();
     res.status(204).end();

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { interceptAnswer, numericIdsIn, withoutId, type Answer } from './answers.js';
 
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
 
@@ -35,17 +36,30 @@ export function requestLog(log: ScimRequestLogEntry[]): RequestHandler {
 }
 
 export interface ScimFault {
-  /** Respond with this status instead of handling the request. Omit to only delay. */
+  /** Respond with this status instead of handling the request (a SCIM error body unless `answer` says otherwise). */
   status?: number;
   /** How many matching requests are affected (default 1). */
   count?: number;
   /** Prefix of the path relative to the base path, e.g. "/Users" (case-insensitive). */
   path?: string;
   method?: string;
+  /** Only requests whose URL or JSON body contains this text, e.g. one user's userName. */
+  match?: string;
   retryAfterSeconds?: number;
   /** Wait this long before failing or handling the request. */
   delayMs?: number;
   scimType?: string;
+  /**
+   * Send this raw answer (default status 200, no content type) — not JSON, HTML, the wrong content
+   * type… With `perform`, what it leaves out (body, content type, status) is the real answer's.
+   */
+  answer?: { status?: number; body?: string; contentType?: string };
+  /** Handle the request for real, then send `answer` or the `transform`ed real answer in its place. */
+  perform?: boolean;
+  /** With `perform`: the real answer without its "id", or with a numeric "id". */
+  transform?: 'withoutId' | 'numericId';
+  /** Hold the answer this long (past the client's timeout: performed, but the answer is lost). */
+  holdMs?: number;
 }
 
 interface ActiveFault extends ScimFault {
@@ -57,10 +71,13 @@ export class ScimFaults {
   private readonly faults: ActiveFault[] = [];
 
   add(fault: ScimFault): void {
-    if (fault.status === undefined && fault.delayMs === undefined) throw new Error('a fault needs a status or a delayMs');
+    if (fault.status === undefined && fault.delayMs === undefined && fault.answer === undefined && fault.transform === undefined && fault.holdMs === undefined) {
+      throw new Error('a fault needs a status, answer, transform, holdMs or delayMs');
+    }
     if (fault.status !== undefined && (!Number.isInteger(fault.status) || fault.status < 100 || fault.status > 599)) {
       throw new Error('fault status must be an HTTP status code');
     }
+    if (fault.transform !== undefined && !fault.perform) throw new Error('a transform rewrites a real answer: it needs perform: true');
     this.faults.push({ ...fault, remaining: fault.count ?? 1 });
   }
 
@@ -69,12 +86,13 @@ export class ScimFaults {
   }
 
   /** Takes the first fault that matches, counting it down. */
-  take(method: string, path: string): ScimFault | undefined {
+  take(method: string, path: string, text = ''): ScimFault | undefined {
     const fault = this.faults.find(
       (f) =>
         f.remaining > 0 &&
         (f.method === undefined || f.method.toUpperCase() === method.toUpperCase()) &&
-        (f.path === undefined || path.toLowerCase().startsWith(f.path.toLowerCase())),
+        (f.path === undefined || path.toLowerCase().startsWith(f.path.toLowerCase())) &&
+        (f.match === undefined || text.includes(f.match)),
     );
     if (!fault) return undefined;
     fault.remaining -= 1;
@@ -86,17 +104,56 @@ export class ScimFaults {
     return (req: Request, res: Response, next: NextFunction) => {
       // Unauthenticated requests get their 401 and do not use up a fault.
       if (!isAuthorized(req)) return next();
-      const fault = this.take(req.method, req.path);
+      const text = `${safeDecode(req.url)} ${req.body === undefined ? '' : JSON.stringify(req.body)}`;
+      const fault = this.take(req.method, req.path, text);
       if (!fault) return next();
       const act = (): void => {
-        if (fault.status === undefined) return next();
+        if (fault.perform) {
+          interceptAnswer(res, { rewrite: (real) => replaceAnswer(real, fault), ...(fault.holdMs === undefined ? {} : { holdMs: fault.holdMs }) });
+          return next();
+        }
+        if (fault.answer !== undefined) {
+          const { status = fault.status ?? 200, body = '', contentType } = fault.answer;
+          res.status(status);
+          if (contentType !== undefined) res.setHeader('content-type', contentType);
+          if (fault.holdMs) interceptAnswer(res, { holdMs: fault.holdMs });
+          res.end(body);
+          return;
+        }
+        if (fault.status === undefined) {
+          if (fault.holdMs) interceptAnswer(res, { holdMs: fault.holdMs });
+          return next();
+        }
         const headers: Record<string, string> =
           fault.retryAfterSeconds === undefined ? {} : { 'Retry-After': String(fault.retryAfterSeconds) };
+        if (fault.holdMs) interceptAnswer(res, { holdMs: fault.holdMs });
         sendScimError(res, fault.status, `Injected fault (${fault.status})`, fault.scimType, headers);
       };
       if (fault.delayMs) setTimeout(act, fault.delayMs);
       else act();
     };
+  }
+}
+
+function replaceAnswer(real: Answer, fault: ScimFault): Answer {
+  if (fault.transform === 'withoutId') return withoutId(real);
+  if (fault.transform === 'numericId') return numericIdsIn(real);
+  if (fault.answer) {
+    return {
+      status: fault.answer.status ?? fault.status ?? real.status,
+      body: fault.answer.body ?? real.body,
+      contentType: 'contentType' in fault.answer ? fault.answer.contentType : real.contentType,
+    };
+  }
+  if (fault.status !== undefined) return { ...real, status: fault.status };
+  return real;
+}
+
+function safeDecode(url: string): string {
+  try {
+    return decodeURIComponent(url);
+  } catch {
+    return url;
   }
 }
 

@@ -5,6 +5,8 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
 import { adminRouter } from './admin.js';
+import { interceptAnswer, numericIdsIn } from './answers.js';
+import { ScimChaos, type ScimChaosOptions, type ScimChaosStats } from './chaos.js';
 import { normaliseEntraPatch } from './entra-compat.js';
 import { declareUserExtensions, type ScimExtensionSpec } from './extensions.js';
 import { parseScimQuery, requestLog, ScimFaults, sendScimError, type ScimFault, type ScimRequestLogEntry } from './middleware.js';
@@ -45,11 +47,26 @@ export interface ScimServer {
   deleteUser(id: string): boolean;
   deleteGroup(id: string): boolean;
   injectFault(fault: ScimFault): void;
+  /** Removes injected faults and chaos. */
   clearFaults(): void;
+  /** Fails a share of all requests from now on (seeded, reproducible); replaces earlier chaos. */
+  setChaos(options: ScimChaosOptions): void;
+  chaosStats(): ScimChaosStats;
+  /** The app revokes the token: every request is answered 401 until restoreToken(). */
+  revokeToken(): void;
+  restoreToken(): void;
+  /** New resources get numeric ids, and answers carry them as JSON numbers. */
+  setNumericIds(on: boolean): void;
+  /** Off: userName is not unique (RFC 7643 asks servers for it, not every app does). */
+  setUniqueUserNames(on: boolean): void;
+  /** The app goes down: the port refuses connections (open ones are cut) until up(); data is kept. */
+  down(): Promise<void>;
+  /** Listens again on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type { ScimExtensionSpec, ScimFault, ScimRequestLogEntry, ScimResource };
+export type { ScimChaosOptions, ScimChaosStats, ScimExtensionSpec, ScimFault, ScimRequestLogEntry, ScimResource };
 
 export async function startScimServer(options: ScimServerOptions): Promise<ScimServer> {
   const basePath = normaliseBasePath(options.basePath ?? '/scim/v2');
@@ -60,8 +77,11 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   const store = new ScimStore();
   const requests: ScimRequestLogEntry[] = [];
   const faults = new ScimFaults();
+  const chaos = new ScimChaos();
   const expected = Buffer.from(`Bearer ${options.token}`);
+  let revoked = false;
   const isAuthorized = (req: Request): boolean => {
+    if (revoked) return false;
     const given = Buffer.from(req.header('authorization') ?? '');
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
@@ -69,7 +89,12 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   const scim = express.Router();
   scim.use(requestLog(requests));
   scim.use(express.json({ type: ['application/scim+json', 'application/json'], limit: '1mb' }));
+  scim.use((_req: Request, res: Response, next: NextFunction) => {
+    if (store.numericIds) interceptAnswer(res, { rewrite: numericIdsIn });
+    next();
+  });
   scim.use(faults.middleware(isAuthorized));
+  scim.use(chaos.middleware(isAuthorized));
   scim.use(normaliseEntraPatch);
   scim.use(
     new SCIMMYRouters({
@@ -124,8 +149,27 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
     deleteUser: (id) => store.remove('User', id),
     deleteGroup: (id) => store.remove('Group', id),
     injectFault: (fault) => faults.add(fault),
-    clearFaults: () => faults.clear(),
-    close: () => closeServer(http),
+    clearFaults: () => {
+      faults.clear();
+      chaos.clear();
+    },
+    setChaos: (chaosOptions) => chaos.set(chaosOptions),
+    chaosStats: () => ({ ...chaos.stats }),
+    revokeToken: () => {
+      revoked = true;
+    },
+    restoreToken: () => {
+      revoked = false;
+    },
+    setNumericIds: (on) => {
+      store.numericIds = on;
+    },
+    setUniqueUserNames: (on) => {
+      store.uniqueUserNames = on;
+    },
+    down: () => (http.listening ? closeServer(http) : Promise.resolve()),
+    up: () => (http.listening ? Promise.resolve() : listen(http, port)),
+    close: () => (http.listening ? closeServer(http) : Promise.resolve()),
   };
 
   app.use('/_admin', adminRouter(server));
@@ -133,15 +177,19 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   app.use((_req: Request, res: Response) => sendScimError(res, 404, 'Endpoint Not Found'));
 
   const http: Server = createServer(app);
-  await new Promise<void>((resolve, reject) => {
+  await listen(http, options.port ?? 0);
+  port = (http.address() as AddressInfo).port;
+  return server;
+}
+
+function listen(http: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
     http.once('error', reject);
-    http.listen(options.port ?? 0, '127.0.0.1', () => {
+    http.listen(port, '127.0.0.1', () => {
       http.off('error', reject);
       resolve();
     });
   });
-  port = (http.address() as AddressInfo).port;
-  return server;
 }
 
 function normaliseBasePath(path: string): string {

@@ -25,6 +25,11 @@ export class StoreError extends Error {
 export class ScimStore {
   readonly users = new Map<string, ScimResource>();
   readonly groups = new Map<string, ScimResource>();
+  /** Ids from a counter ("1001", "1002", …), as apps backed by an integer key hand them out. */
+  numericIds = false;
+  /** Off: an app that lets two users share a userName, so a create retried blindly makes a duplicate. */
+  uniqueUserNames = true;
+  private nextNumericId = 1001;
 
   private collection(kind: ResourceKind): Map<string, ScimResource> {
     return kind === 'User' ? this.users : this.groups;
@@ -43,7 +48,7 @@ export class ScimStore {
     const collection = this.collection(kind);
     const existing = id === undefined ? undefined : collection.get(id);
     if (id !== undefined && !existing) throw new StoreError(404, null, `Resource ${id} not found`);
-    const resourceId = id ?? randomUUID();
+    const resourceId = id ?? (this.numericIds ? String(this.nextNumericId++) : randomUUID());
     if (kind === 'User') this.assertUniqueUserName(data, resourceId);
     if (kind === 'Group') this.assertMembersExist(data);
 
@@ -77,6 +82,7 @@ export class ScimStore {
 
   /** RFC 7643 declares userName caseExact=false, so "Bob" and "bob" collide. */
   private assertUniqueUserName(data: Record<string, unknown>, id: string): void {
+    if (!this.uniqueUserNames) return;
     const userName = data['userName'];
     if (typeof userName !== 'string') return;
     const wanted = userName.toLowerCase();
