@@ -128,7 +128,8 @@ async function createOrLinkGroup(operation: CreateGroup, context: GroupApplyCont
   try {
     created = await context.client.request('POST', '/Groups', () => buildCreateGroup(operation.mapped));
   } catch (error) {
-    if (error instanceof ScimRequestError && error.status === 409) {
+    // A 409, or a create whose answer was lost (it may have been performed): look before anything else.
+    if (error instanceof ScimRequestError && (error.status === 409 || error.outcomeUnknown)) {
       const found = await context.firstContact.lookup(operation.match, operation.label);
       if (found) return linkGroup(operation, found, context);
     }

@@ -109,16 +109,20 @@ function dispatch(operation: UserOperation, context: ApplyContext): Promise<Disp
 async function createOrLink(operation: CreateUser, context: ApplyContext): Promise<Dispatched> {
   const existing = await context.firstContact.find(operation.match, operation.label);
   if (existing) return linkExisting(operation, existing, context);
-  let created: { status: number; body: unknown };
-  try {
-    created = await context.client.request('POST', '/Users', () => buildCreateUser(operation.mapped, context.mappings));
-  } catch (error) {
-    // A 409 means the user exists after all (created meanwhile, or our earlier create's answer was lost): link to it.
-    if (error instanceof ScimRequestError && error.status === 409) {
+  let created: { status: number; body: unknown } | undefined;
+  for (let attempt = 0; !created; attempt++) {
+    try {
+      created = await context.client.request('POST', '/Users', () => buildCreateUser(operation.mapped, context.mappings));
+    } catch (error) {
+      // A 409 means the user exists after all (created meanwhile, or our earlier create's answer was lost): link to it.
+      // A create with no answer may have been performed: look before sending it again, or an app that does not
+      // enforce unique userNames gets a second account.
+      const exists = error instanceof ScimRequestError && (error.status === 409 || error.outcomeUnknown);
+      if (!exists) throw error;
       const found = await context.firstContact.lookup(operation.match, operation.label);
       if (found) return linkExisting(operation, found, context);
+      if (error.status === 409 || attempt >= UNKNOWN_CREATE_RETRIES) throw error;
     }
-    throw error;
   }
   // An answer that is not a user is a per-object error; the next cycle finds the user by its match rules before creating anything.
   const targetId = resourceIdOf(created.body, { method: 'POST', path: '/Users', status: created.status });
@@ -126,6 +130,9 @@ async function createOrLink(operation: CreateUser, context: ApplyContext): Promi
   saveActive(operation, targetId, operation.mapped.attributes, context);
   return { result: 'created', targetId, status: created.status };
 }
+
+/** How often a create whose answer was lost is sent again after a lookup found nothing. */
+const UNKNOWN_CREATE_RETRIES = 2;
 
 /** One app account serves one source object: a target object another source object holds is never linked again. */
 function claim(operation: CreateUser | UpdateUser, targetId: string, context: ApplyContext): void {

@@ -40,6 +40,14 @@ export interface ScimClientStats {
 export type ScimResourceType = 'Users' | 'Groups';
 
 const RETRYABLE = new Set([408, 429, 500, 502, 503, 504]);
+/**
+ * A create is not idempotent: resent blindly after an answer that may hide a performed request (a
+ * timeout, a reset, a 500/502/504 from the app or a proxy), it makes a second account in apps that
+ * do not enforce uniqueness. Only answers that say the request was not performed are retried.
+ */
+const RETRYABLE_CREATE = new Set([408, 429, 503]);
+/** Network errors before the request left: nothing was performed, so even a create may be retried. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 const MAX_BACKOFF_MS = 60_000;
 const CONTENT_TYPE = 'application/scim+json';
 const DEFAULT_PAGE_SIZE = 100;
@@ -161,7 +169,7 @@ export class ScimClient {
       this.stats.requests++;
       const outcome = await this.attempt(method, path, url, payload);
       if ('response' in outcome) return outcome.response;
-      const { status, parsed, retryAfterMs, failure } = outcome;
+      const { status, parsed, retryAfterMs, failure, notSent } = outcome;
 
       if (status === 401 || status === 403) {
         const { scimType, detail } = describeErrorBody(parsed, failure);
@@ -169,10 +177,13 @@ export class ScimClient {
         this.haltedBy ??= error;
         throw error;
       }
-      const retryable = status === 0 || RETRYABLE.has(status);
+      const retryable = method === 'POST' ? (status === 0 ? notSent === true : RETRYABLE_CREATE.has(status)) : status === 0 || RETRYABLE.has(status);
       if (!retryable || attempt >= this.options.maxRetries) {
         const { scimType, detail } = status === 0 ? { scimType: undefined, detail: failure } : describeErrorBody(parsed, failure);
-        throw new ScimRequestError(method, path, status, scimType, this.redact(detail));
+        const error = new ScimRequestError(method, path, status, scimType, this.redact(detail));
+        // A create the app may have performed: the caller looks for the object before sending it again.
+        error.outcomeUnknown = method === 'POST' && ((status === 0 && notSent !== true) || status === 500 || status === 502 || status === 504);
+        throw error;
       }
       const backoff = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempt);
       const waitMs = retryAfterMs ?? Math.round(backoff / 2 + this.random() * (backoff / 2));
@@ -189,7 +200,7 @@ export class ScimClient {
     path: string,
     url: string,
     payload: string | undefined,
-  ): Promise<{ response: ScimResponse } | { status: number; parsed: unknown; retryAfterMs: number | undefined; failure: string }> {
+  ): Promise<{ response: ScimResponse } | { status: number; parsed: unknown; retryAfterMs: number | undefined; failure: string; notSent?: boolean }> {
     let statusCode = 0;
     try {
       const response = await undiciRequest(url, {
@@ -218,7 +229,9 @@ export class ScimClient {
       }
       const phase = typeof code === 'string' ? TIMEOUT_CODES[code] : undefined;
       const failure = phase ? `timed out after ${this.options.timeoutMs} ms ${phase}` : describeNetworkError(error);
-      return { status: 0, parsed: undefined, retryAfterMs: undefined, failure };
+      const causeCode = (error as { cause?: { code?: unknown } } | null)?.cause?.code;
+      const notSent = [code, causeCode].some((c) => typeof c === 'string' && NOT_SENT_CODES.has(c));
+      return { status: 0, parsed: undefined, retryAfterMs: undefined, failure, notSent };
     }
   }
 

@@ -11,6 +11,9 @@ export class ScimRequestError extends Error {
     super(`${method} ${path} → ${status === 0 ? 'no response' : status}${scimType ? ` (${scimType})` : ''}: ${detail}`);
     this.name = 'ScimRequestError';
   }
+
+  /** A create whose fate is unknown (no answer, or a 500/502/504): the app may have performed it. */
+  outcomeUnknown = false;
 }
 
 /**

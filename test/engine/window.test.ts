@@ -35,3 +35,12 @@ describe('Window', () => {
     await expect(new Window(1).drain()).resolves.toBeUndefined();
   });
 });
+
+describe('Window failures', () => {
+  it('a task that throws stops the window: the next submit and drain throw its error', async () => {
+    const window = new Window(4);
+    await window.submit(() => Promise.reject(new Error('database or disk is full')));
+    await expect(window.drain()).rejects.toThrow('database or disk is full');
+    await expect(window.submit(() => Promise.resolve())).rejects.toThrow('database or disk is full');
+  });
+});

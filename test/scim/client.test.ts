@@ -136,6 +136,26 @@ describe('ScimClient transport', () => {
     expect(retries).toEqual([0]);
   });
 
+  it('never resends a create whose answer was lost: it flags the outcome unknown for the caller to look first', async () => {
+    const server = await app(() => {
+      /* performs nothing we can see, answers nothing */
+    });
+    const error = await client(server.url, { timeoutMs: 150, maxRetries: 3 }).request('POST', '/Users', { userName: 'ada' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ status: 0, outcomeUnknown: true });
+    expect(server.received).toHaveLength(1);
+  });
+
+  it('resends a create the app refused without performing it (503, 429), and flags a 500 as unknown without resending', async () => {
+    let calls = 0;
+    const server = await app((_, res) => {
+      calls++;
+      res.writeHead(calls === 1 ? 503 : calls === 2 ? 429 : 500, { 'retry-after': '0' }).end();
+    });
+    const error = await client(server.url, { maxRetries: 5 }).request('POST', '/Users', { userName: 'ada' }).catch((e: unknown) => e);
+    expect(server.received).toHaveLength(3);
+    expect(error).toMatchObject({ status: 500, outcomeUnknown: true });
+  });
+
   it('treats a body that stalls after the headers as a timeout, not as an answer', async () => {
     const server = await app((_, res) => {
       res.writeHead(200, { 'content-type': 'application/scim+json', 'content-length': '100' });
