@@ -36,9 +36,10 @@ describe('fault scenario 6: the snapshot database is full', () => {
     const full = await env.run(undefined, {}, { shell: `trap '' XFSZ; ulimit -f ${limitBlocks}; exec "$@"` });
     const sent = writes(env.scim.requests).length;
     expect(complaint(full)).toMatch(/full|disk|I\/O|EFBIG/i);
-    // The limit struck mid-cycle: the app got creates the snapshot could not record.
+    // The limit struck mid-cycle: the app got creates the snapshot could not record (outcomes are
+    // committed in batches, so they may all have been sent before the first batch failed).
     expect(sent).toBeGreaterThan(0);
-    expect(sent).toBeLessThan(20);
+    expect(env.snapshot().links.length).toBeLessThan(30 + sent);
     expect(statSync(env.statePath).size).toBeGreaterThan(0);
     await expectConvergence(env, 'database full', full);
   }, 300_000);
