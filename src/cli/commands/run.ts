@@ -3,7 +3,7 @@ import { createLogger } from '../../log.js';
 import { StateStore } from '../../state/store.js';
 import { EXIT } from '../exit.js';
 import { loadOrExit, type GlobalOptions } from '../load.js';
-import { UsageError } from '../runner.js';
+import { UsageError } from '../jobs.js';
 
 export interface RootOptions extends GlobalOptions {
   full?: boolean;
