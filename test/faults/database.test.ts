@@ -1,6 +1,6 @@
 /**
  * Fault scenario 6: the snapshot database is locked by another process, read-only, or full
- * (database-full.awaits-engine.test.ts). Each
+ * (database-full.test.ts). Each
  * cycle fails cleanly — an error an operator can act on, never a crash, never a create the
  * snapshot does not know about left to be duplicated — and once the fault is gone the next cycle
  * converges with the snapshot intact (PRAGMA integrity_check).

@@ -1,5 +1,5 @@
 /**
- * Fault scenario 6, full database (fails until the engine survives it, issue 11): the snapshot
+ * Fault scenario 6, full database (issue 11): the snapshot
  * cannot grow mid-cycle. The cycle must fail cleanly — an error, exit 1, never an uncaught
  * exception — and the next cycle, with room again, links (not duplicates) the users the app
  * received but the snapshot could not record.

@@ -3,7 +3,7 @@
  * servers; not every app obliges). A create the app performed but whose answer was lost past the
  * client's timeout must not be sent again blindly: with no 409 to fall back on, that is a
  * duplicate account. Expected (issue 11): before re-sending a create whose outcome is unknown,
- * provisiond looks for the object by its match rules. Fails until the engine does.
+ * provisiond looks for the object by its match rules.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crashed, FaultEnv } from './fault-env.js';
