@@ -236,9 +236,13 @@ export class StateStore {
     return row ? toLink(row) : undefined;
   }
 
-  /** The source object a target object is linked to (deleted links aside): one app account serves one source object. */
+  /**
+   * The source object a target object is linked to (deleted links aside): one app account serves
+   * one source object. The index is named because without statistics SQLite prefers the primary
+   * key's (job, kind) prefix — a scan of the job's links for every create.
+   */
   linkedSourceOf(job: string, kind: ObjectKind, targetId: string): { sourceId: string; label: string } | undefined {
-    const row = this.statement("SELECT source_id, label FROM links WHERE job = ? AND kind = ? AND target_id = ? AND state != 'deleted' LIMIT 1").get(job, kind, targetId) as
+    const row = this.statement("SELECT source_id, label FROM links INDEXED BY links_by_target WHERE job = ? AND kind = ? AND target_id = ? AND state != 'deleted' LIMIT 1").get(job, kind, targetId) as
       | { source_id: string; label: string }
       | undefined;
     return row ? { sourceId: row.source_id, label: row.label } : undefined;
