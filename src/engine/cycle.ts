@@ -277,6 +277,9 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
       deprovisioning.push(operation);
     }
   }
+  // What the user phase needed per user is done with: a 100,000-user directory should not keep it through the group phase.
+  seen.clear();
+  creates.clear();
   for (const op of groupPlan.operations) countPlanned(counts, op.kind);
   for (const object of groupPlan.skipped) skip(object);
 
@@ -293,6 +296,7 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
     maxSourceDrop: job.config.safety.maxSourceDrop,
     allowDeletes: options.allowDeletes,
   });
+  userIndex.clear();
   if (guard.verdict !== 'pass' && !halted) cycleLog.warn({ held: guard.held.length, verdict: guard.verdict }, guard.reason);
   const allowedUsers = guard.allowed.filter(isUserOperation);
   const allowedGroups = guard.allowed.filter((op): op is GroupOperation => !isUserOperation(op));
@@ -446,6 +450,10 @@ function planObservedUser(user: ObservedUser, entry: LinkEntry | undefined, load
  */
 class CreateConflicts {
   private readonly claimed = new Map<string, { sourceId: string; label: string }>();
+
+  clear(): void {
+    this.claimed.clear();
+  }
 
   claim(operation: CreateUser): SkippedObject | undefined {
     const keys = operation.match.map((query) => ({ query, key: matchKey(query.attribute, query.value) }));

@@ -75,6 +75,12 @@ export class OutcomeRecorder {
     const batch = this.queue;
     this.queue = [];
     this.store.writeBatch(this.job, batch);
+    // Written links answer for their target objects from the snapshot now; memory keeps only claims still in flight.
+    for (const write of batch) {
+      if (write.type !== 'link') continue;
+      const claimed = this.claims[write.kind].get(write.link.targetId);
+      if (claimed === null || claimed?.sourceId === write.link.sourceId) this.claims[write.kind].delete(write.link.targetId);
+    }
   }
 
   private throwIfFailed(): void {

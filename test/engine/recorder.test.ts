@@ -49,6 +49,10 @@ describe('OutcomeRecorder', () => {
     recorder.saveLink('user', link('ada', 't1', 'deleted'));
     expect(recorder.claim('user', 't1', { sourceId: 'eve', label: 'eve' })).toEqual({ ok: true });
     expect(recorder.claim('group', 't2', { sourceId: 'g', label: 'g' })).toEqual({ ok: true });
+    // Once written, a link answers for its target object from the snapshot.
+    recorder.saveLink('user', link('carl', 't9'));
+    recorder.flush();
+    expect(recorder.claim('user', 't9', { sourceId: 'eve', label: 'eve' })).toEqual({ ok: false, owner: { sourceId: 'carl', label: 'carl' } });
     store.close();
   });
 
