@@ -6,6 +6,7 @@
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { runJobs } from '../cli/runner.js';
+import { loadSourceAdapters } from '../sources/index.js';
 import type { Logger } from '../log.js';
 import { StateStore } from '../state/store.js';
 import { watchConfigFile } from './config-watch.js';
@@ -44,6 +45,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   let current = options.loaded;
   const startedAt = new Date().toISOString();
   const store = StateStore.open(current.config.state.path);
+  await loadSourceAdapters(Object.values(current.config.sources));
   const leases = new Leases(store, currentProcessOwner(), log, options.leaseTiming);
   const runJob: RunJob =
     options.runJob ??

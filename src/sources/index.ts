@@ -18,3 +18,12 @@ export async function createSource(name: string, config: SourceConfig): Promise<
     }
   }
 }
+
+/**
+ * Loads the adapters the configured sources need. A daemon does it once at start, so that a cycle
+ * begins reading at once instead of spending its first second importing an SDK.
+ */
+export async function loadSourceAdapters(configs: Iterable<SourceConfig>): Promise<void> {
+  const types = new Set([...configs].map((config) => config.type));
+  await Promise.all([...types].map((type) => (type === 'entra' ? import('./entra/entra-source.js') : import('./okta/okta-source.js'))));
+}
