@@ -272,9 +272,27 @@ function dedupe(groups: readonly SourceGroup[]): SourceGroup[] {
   return groups.filter((group) => !seen.has(group.id) && seen.add(group.id));
 }
 
+/**
+ * The scope groups of a job that does not provision groups (groups: false), read only to know
+ * their members — incrementally, like a provisioned group read — so that the user scope can be
+ * followed with the users' change feed. Its `groups` is empty: there is nothing to provision.
+ */
+export async function readScopeGroups(
+  job: PreparedJob,
+  source: Source,
+  env: MappingEnvironment,
+  store: StateStore,
+  options: GroupReadOptions & { readonly onFallback?: (reason: string) => void },
+): Promise<GroupRead> {
+  const scopeOnly = { from: 'scope', match: [] } as unknown as GroupsConfig;
+  return readJobGroups({ ...job, groups: undefined }, scopeOnly, source, env, store, options);
+}
+
 function observe(read: readonly SourceGroup[], job: PreparedJob, groups: GroupsConfig, env: MappingEnvironment): ObservedGroup[] {
+  const mappings = job.groups;
+  if (!mappings) return [];
   return read.map((group) => {
-    const mapped = mapObject(group, false, job.groups!, env);
+    const mapped = mapObject(group, false, mappings, env);
     const displayName = mapped.ok ? mapped.value.attributes.displayName : undefined;
     return {
       sourceId: group.id,

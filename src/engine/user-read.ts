@@ -38,12 +38,13 @@ export interface ReadChoice {
 const MAX_PENDING_REREADS = 200;
 
 /**
- * Whether the job's user scope comes from the groups the cycle's group read holds (groups.from
- * 'scope' with scope.groups and no app): its incremental group read then says who joined and who left.
+ * Whether the job's user scope comes from the groups the cycle's group read holds: scope.groups
+ * without an app, and groups provisioned from scope or not at all (groups: false reads the scope
+ * groups alone, see readScopeGroups). An incremental group read then says who joined and who left.
  */
 export function scopesByGroupRead(job: PreparedJob): boolean {
   const { scope, groups } = job.config;
-  return (scope.groups?.length ?? 0) > 0 && scope.app === undefined && groups !== false && groups.from === 'scope';
+  return (scope.groups?.length ?? 0) > 0 && scope.app === undefined && (groups === false || groups.from === 'scope');
 }
 
 /**

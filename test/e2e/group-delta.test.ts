@@ -154,3 +154,41 @@ describe('incremental group reads', () => {
     expect(next.sent).toEqual([]);
   });
 });
+
+describe('incremental reads for a job scoped by groups it does not provision (groups: false)', () => {
+  let scopeOnly: string;
+  let support: string;
+  beforeAll(() => {
+    for (const name of ['gus', 'hal', 'ivy']) {
+      users[name] = env.graph.upsertUser({ userPrincipalName: `${name}@delta.example`, mail: `${name}@delta.example`, displayName: name.toUpperCase(), department: 'support' });
+    }
+    support = env.graph.upsertGroup({ displayName: 'Support', members: [users.gus!, users.hal!] });
+    scopeOnly = env.writeConfig({ name: 'scope-only', scope: { groups: ['Support'] }, groups: false }, 'scope-only.yaml');
+  });
+  const syncScopeOnly = () => sync('--sync-now', '--config', scopeOnly);
+
+  it('reads in full first, then follows the scope group with the change feeds at a few requests', async () => {
+    const first = await syncScopeOnly();
+    expect(first.run.code, first.run.stdout).toBe(0);
+    expect(first.sent.filter((r) => r.method === 'POST').map((r) => (r.body as { userName?: string }).userName).sort()).toEqual(['gus@delta.example', 'hal@delta.example']);
+    const quiet = await syncScopeOnly();
+    expect(quiet.run.code, quiet.run.stdout).toBe(0);
+    expect([quiet.userMode, quiet.groupMode]).toEqual(['incremental', 'incremental']);
+    expect(quiet.sent).toEqual([]);
+    // The scope group named by display name is looked up once; then one round of each delta.
+    expect(quiet.graphPaths.filter((path) => !path.includes('/delta')), quiet.graphPaths.join('\n')).toEqual([expect.stringContaining("displayName eq 'Support'")]);
+    expect(quiet.stats.graphRequests).toBe(3);
+    expect(quiet.sent.filter((r) => r.path.startsWith('/Groups'))).toEqual([]);
+  });
+
+  it('creates a user who joins the scope group and disables one who leaves it', async () => {
+    const halId = (await scimUser('hal'))?.id;
+    env.graph.upsertGroup({ id: support, displayName: 'Support', members: [users.gus!, users.ivy!] });
+    const { run, userMode, groupMode, sent } = await syncScopeOnly();
+    expect(run.code, run.stdout).toBe(0);
+    expect([userMode, groupMode]).toEqual(['incremental', 'incremental']);
+    expect(sent.filter((r) => r.method === 'POST').map((r) => (r.body as { userName?: string }).userName)).toEqual(['ivy@delta.example']);
+    expect(sent.find((r) => r.path === `/Users/${halId}`)?.body).toMatchObject({ Operations: [{ op: 'replace', path: 'active', value: false }] });
+    expect(sent).toHaveLength(2);
+  });
+});

@@ -79,10 +79,15 @@ describe('chooseUserRead', () => {
     expect(chooseUserRead(provisioned, withGroupFeed, store, options).mode).toBe('incremental');
     // Without a group change feed (Okta), membership is read in full, and users with it.
     expect(chooseUserRead(provisioned, incremental, store, options)).toMatchObject({ mode: 'full', reason: expect.stringContaining('read groups in full') });
-    // Scope groups the job does not provision are resolved by the user read itself; app assignments have no feed.
+    // Scope groups the job does not provision are followed by a group read of their own.
     const scopedOnly = job('    scope: { groups: ["Sales"] }');
     saveReadCursor(store, scopedOnly, fullRead, now, true);
-    expect(chooseUserRead(scopedOnly, withGroupFeed, store, options).mode).toBe('full');
+    expect(chooseUserRead(scopedOnly, withGroupFeed, store, options).mode).toBe('incremental');
+    expect(chooseUserRead(scopedOnly, incremental, store, options).mode).toBe('full');
+    // Provisioning every group, the group read's members are not the scope; app assignments have no feed.
+    const allGroups = job('    scope: { groups: ["Sales"] }\n    groups: { from: all }');
+    saveReadCursor(store, allGroups, fullRead, now, true);
+    expect(chooseUserRead(allGroups, withGroupFeed, store, options)).toMatchObject({ mode: 'full', reason: expect.stringContaining('group membership') });
     const byApp = job('    scope: { app: "Payroll" }\n    groups: {}');
     saveReadCursor(store, byApp, fullRead, now, true);
     expect(chooseUserRead(byApp, withGroupFeed, store, options)).toMatchObject({ mode: 'full', reason: expect.stringContaining('app assignments') });
