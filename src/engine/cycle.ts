@@ -8,14 +8,14 @@ import type { Logger } from '../log.js';
 import type { MappingEnvironment } from '../mapping/map.js';
 import type { ScimClient } from '../scim/client.js';
 import type { Compat } from '../scim/requests.js';
-import type { Source } from '../sources/source.js';
+import { readsGroupChanges, type Source } from '../sources/source.js';
 import { hashAttributes, type Link, type LinkEntry, type PendingEntry, type RunOutcome, type StateStore } from '../state/store.js';
 import { applyUserOperation, countByKind, emptyApplySummary, type ApplyContext, type ApplySummary } from './apply.js';
 import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from './apply-groups.js';
 import { escrowVerdict, fingerprintOf, nextAttemptAt } from './escrow.js';
 import { FirstContact, matchKey } from './first-contact.js';
 import { planGroupChanges, planMembershipChanges, type GroupOperation, type GroupPlan, type MembershipPlan } from './group-plan.js';
-import { readObservedGroups, type ObservedGroupRead } from './group-read.js';
+import { membersOf, readJobGroups, readScopeGroups, type ObservedGroupRead } from './group-read.js';
 import { guardOperations, isDeprovisioning, type GuardResult } from './guard.js';
 import {
   desiredAttributes,
@@ -32,7 +32,7 @@ import {
 import { ProgressReporter } from './progress.js';
 import { isQuarantined, nextQuarantine, targetIsFailing, type QuarantineState } from './quarantine.js';
 import { OutcomeRecorder } from './recorder.js';
-import { chooseUserRead, saveReadCursor, streamObservedUsers, type ReadChoice } from './user-read.js';
+import { chooseUserRead, saveReadCursor, scopeChangesOf, scopesByGroupRead, streamObservedUsers, type ReadChoice } from './user-read.js';
 import { Window } from './window.js';
 
 export interface CycleOptions {
@@ -144,18 +144,32 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   cycleLog.info({ mode: choice.mode, reason: choice.reason }, `${choice.mode} read: ${choice.reason}`);
   const progress = new ProgressReporter({ log: cycleLog, onReport: runId === undefined ? undefined : (p) => store.saveRunProgress(runId, p) });
 
+  // --- group read (incremental where the source has a group change feed; see group-read.ts) ---
   const groupsConfig = job.config.groups;
   progress.start('read groups');
-  const groupRead = groupsConfig === false ? undefined : await readObservedGroups(job, groupsConfig, deps.source, deps.env);
+  const groupReadOptions = {
+    full: options.full ?? false,
+    fullSyncEvery: deps.fullSyncEvery ?? 24 * 3_600_000,
+    now: new Date(),
+    onFallback: (reason: string) => cycleLog.warn(reason),
+  };
+  const groupRead = groupsConfig === false ? undefined : await readJobGroups(job, groupsConfig, deps.source, deps.env, store, groupReadOptions);
+  // A job that scopes by groups without provisioning them reads the scope groups alone, when the
+  // source can follow them with a change feed (otherwise the user read resolves their members).
+  const scopeRead =
+    groupRead ?? (scopesByGroupRead(job) && readsGroupChanges(deps.source) ? await readScopeGroups(job, deps.source, deps.env, store, groupReadOptions) : undefined);
+  if (scopeRead) cycleLog.info({ groupMode: scopeRead.mode, reason: scopeRead.reason }, `${scopeRead.mode} group read: ${scopeRead.reason}`);
   if (groupRead?.error) cycleLog.error({ source: deps.source.name, error: groupRead.error }, 'group read failed');
+  else if (scopeRead?.error) cycleLog.warn({ source: deps.source.name, error: scopeRead.error }, 'scope group read failed; the user read resolves the scope groups itself');
   progress.advance(groupRead?.groups.length ?? 0);
   // The named scope groups were just read with their members; reading them again for the user scope
   // would double the cost. (With scope.app the group read also holds the app's groups, whose members
   // are not all in scope, so the user scope resolves its own.)
-  const scopeMembers =
-    groupsConfig !== false && groupsConfig.from === 'scope' && groupRead?.complete && (job.config.scope.groups?.length ?? 0) > 0 && job.config.scope.app === undefined
-      ? new Set(groupRead.groups.flatMap((g) => g.memberIds))
-      : undefined;
+  const scopeMembers = scopesByGroupRead(job) && scopeRead?.complete ? membersOf(scopeRead.snapshot) : undefined;
+  // Who joined and who left the scope groups since the last saved group read: an incremental user
+  // read reads them by id. The saved snapshot moves in step with the user cursor (see below).
+  const scopeChanges = scopeMembers && scopeRead?.previous ? scopeChangesOf(membersOf(scopeRead.previous), scopeMembers) : undefined;
+  // --- end of group read ---
 
   const userIndex = store.linkIndex(name, 'user');
   const groupLinks = store.links(name, 'group');
@@ -195,6 +209,7 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
       pendingIds: [...pendingUsers.keys()],
       labelOf: (id) => userIndex.get(id)?.label,
       onFallback: (reason) => cycleLog.warn(reason),
+      ...(scopeChanges ? { scopeChanges } : {}),
     },
     choice,
     scopeMembers,
@@ -392,7 +407,14 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   const passed = guard.verdict === 'pass' && !targetRefused;
   if (fullyRead && passed) store.saveCursor(name, READ_COUNT_CURSOR, String(read.count));
   // A change feed's rejected object is read again only if the cursor stays where it was.
-  saveReadCursor(store, job, read, new Date(), passed && (read.mode === 'full' || read.rejected.length === 0));
+  const userCursorSaved = read.complete && passed && (read.mode === 'full' || read.rejected.length === 0);
+  saveReadCursor(store, job, read, new Date(), userCursorSaved);
+  // The group snapshot is the IdP's side only: what the app holds is recomputed every cycle from
+  // links and group_members, so storing it (and its cursor) after any complete group read is safe —
+  // a change the target refused is planned again from the snapshot. But when the user scope comes
+  // from it, it moves only with the user cursor: the next cycle's "who joined, who left" must be
+  // measured from the scope the users were last read against.
+  if (scopeRead && (!scopesByGroupRead(job) || userCursorSaved)) scopeRead.save();
   const attempted = summary.counts.created + summary.counts.recreated + summary.counts.linked + summary.counts.updated + summary.counts.enabled + summary.counts.disabled + summary.counts.deleted + summary.counts.failed;
   const failing = targetRefused
     ? `the target refused the credentials (HTTP ${targetRefused.status}); check jobs[].target.token of job ${name}`

@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { PreparedJob } from '../config/load.js';
 import { mapObject, type MappingEnvironment } from '../mapping/map.js';
-import { CursorExpiredError, isIncremental, SourceReadError, type IncrementalSource, type RejectedObject, type Source, type SourceUser, type UserQuery } from '../sources/source.js';
+import { CursorExpiredError, isIncremental, readsGroupChanges, SourceReadError, type IncrementalSource, type RejectedObject, type Source, type SourceUser, type UserQuery } from '../sources/source.js';
 import type { StateStore } from '../state/store.js';
 import { lookup } from './group-read.js';
 import type { ObservedUser } from './plan.js';
@@ -34,14 +34,26 @@ export interface ReadChoice {
   readonly reason: string;
 }
 
-/**
- * Incremental reads only see users whose own attributes changed, so they are used only when
- * scope does not hinge on group membership or app assignment, and a full read still comes every
- * `fullSyncEvery` to heal anything a change feed missed (Okta keeps no trace of hard deletes).
- */
 /** Past this many users in escrow, reading the whole directory costs less than re-reading each by id. */
 const MAX_PENDING_REREADS = 200;
 
+/**
+ * Whether the job's user scope comes from the groups the cycle's group read holds: scope.groups
+ * without an app, and groups provisioned from scope or not at all (groups: false reads the scope
+ * groups alone, see readScopeGroups). An incremental group read then says who joined and who left.
+ */
+export function scopesByGroupRead(job: PreparedJob): boolean {
+  const { scope, groups } = job.config;
+  return (scope.groups?.length ?? 0) > 0 && scope.app === undefined && (groups === false || groups.from === 'scope');
+}
+
+/**
+ * Incremental reads only see users whose own attributes changed. So they are used only when scope
+ * does not hinge on membership, or when it hinges on the scope groups an incremental group read
+ * follows (who joined and who left is read by id); never for app assignments, which have no change
+ * feed. A full read still comes every `fullSyncEvery` to heal anything a change feed missed (Okta
+ * keeps no trace of hard deletes).
+ */
 export function chooseUserRead(
   job: PreparedJob,
   source: Source,
@@ -51,8 +63,13 @@ export function chooseUserRead(
   const name = job.config.name;
   if (!isIncremental(source)) return { mode: 'full', reason: `${source.kind} sources are read in full` };
   if (options.full) return { mode: 'full', reason: 'a full read was asked for (--full)' };
-  if ((job.config.scope.groups?.length ?? 0) > 0 || job.config.scope.app !== undefined || job.config.groups !== false) {
-    return { mode: 'full', reason: 'scope and groups depend on group membership, which a change feed of users does not carry' };
+  if (job.config.scope.app !== undefined) return { mode: 'full', reason: 'scope depends on app assignments, which no change feed carries' };
+  const scopeGroups = (job.config.scope.groups?.length ?? 0) > 0;
+  if (scopeGroups && !scopesByGroupRead(job)) {
+    return { mode: 'full', reason: 'scope depends on group membership, which a change feed of users does not carry' };
+  }
+  if ((scopeGroups || job.config.groups !== false) && !readsGroupChanges(source)) {
+    return { mode: 'full', reason: `scope and groups depend on group membership, and ${source.kind} sources read groups in full` };
   }
   const cursor = store.cursor(name, CHANGE_CURSOR);
   if (cursor === undefined) return { mode: 'full', reason: 'no change cursor yet' };
@@ -106,6 +123,23 @@ export interface UserReadContext {
   /** The label a linked user is known by, for users a change feed names by id only. */
   readonly labelOf: (sourceId: string) => string | undefined;
   readonly onFallback: (reason: string) => void;
+  /**
+   * For a job scoped by groups (scopesByGroupRead): users who joined or left the scope groups
+   * since the last cycle's group read. A change feed of users does not show them (their own
+   * attributes did not change), so an incremental read reads them by id. Without it, such a job
+   * reads in full.
+   */
+  readonly scopeChanges?: ScopeChanges;
+}
+
+export interface ScopeChanges {
+  readonly joined: ReadonlySet<string>;
+  readonly left: ReadonlySet<string>;
+}
+
+/** Who joined and who left the scope, from the scope groups' members before and after. */
+export function scopeChangesOf(before: ReadonlySet<string>, after: ReadonlySet<string>): ScopeChanges {
+  return { joined: new Set([...after].filter((id) => !before.has(id))), left: new Set([...before].filter((id) => !after.has(id))) };
 }
 
 /** @param groupMembers members of the scope groups when the group read already has them */
@@ -125,6 +159,15 @@ export function streamObservedUsers(context: UserReadContext, choice: ReadChoice
         onRejected: (object) => rejected.push(object),
       };
 
+      if (mode === 'incremental' && scopesByGroupRead(job) && !context.scopeChanges) {
+        context.onFallback('the group read cannot say who joined or left the scope groups this cycle; users are read in full');
+        mode = 'full';
+      }
+      const rereads = context.scopeChanges ? context.scopeChanges.joined.size + context.scopeChanges.left.size : 0;
+      if (mode === 'incremental' && rereads > MAX_PENDING_REREADS) {
+        context.onFallback(`${rereads} users joined or left the scope groups; one full read costs less than reading each`);
+        mode = 'full';
+      }
       if (mode === 'incremental' && isIncremental(source)) {
         const changes = await readChanges(source, query, choice.cursor as string, scope, context);
         if (changes) {
@@ -177,7 +220,10 @@ async function readChanges(
         removed.add(id);
       }
     }
-    for (const id of context.pendingIds) {
+    // Users who joined the scope groups, and linked users who left them (one never linked has nothing to undo).
+    const { joined = [], left = [] } = context.scopeChanges ?? {};
+    const rereads = [...context.pendingIds, ...joined, ...[...left].filter((id) => context.labelOf(id) !== undefined)];
+    for (const id of new Set(rereads)) {
       if (latest.has(id) || removed.has(id)) continue;
       const user = await source.readUser(id, query);
       if (user) latest.set(id, observeUser(user, scope, context));

@@ -85,4 +85,20 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN progress TEXT;
   `,
+  // 6: the IdP's side of groups as last read (attributes, flattened user members), which an
+  //    incremental group read brings up to date; group_members stays what the target confirmed
+  `
+  CREATE TABLE source_groups (
+    job              TEXT NOT NULL,
+    group_source_id  TEXT NOT NULL,
+    attributes       TEXT NOT NULL,
+    PRIMARY KEY (job, group_source_id)
+  ) WITHOUT ROWID;
+  CREATE TABLE source_group_members (
+    job              TEXT NOT NULL,
+    group_source_id  TEXT NOT NULL,
+    user_source_id   TEXT NOT NULL,
+    PRIMARY KEY (job, group_source_id, user_source_id)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -7,6 +7,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ScimValue } from '../mapping/paths.js';
+import type { Attributes } from '../sources/source.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type ObjectKind = 'user' | 'group';
@@ -100,6 +101,12 @@ interface LeaseRow {
   detail: string;
   acquired_at: string;
   expires_at: number;
+}
+
+/** One group of the IdP as last read, for incremental group reads. */
+export interface StoredSourceGroup {
+  attributes: Attributes;
+  memberIds: Set<string>;
 }
 
 /** A pending operation as escrow sees it. */
@@ -482,6 +489,59 @@ export class StateStore {
   /** A group was created anew or deleted: whatever was recorded for it no longer holds. */
   forgetGroupMembers(job: string, groupSourceId: string): void {
     this.db.prepare('DELETE FROM group_members WHERE job = ? AND group_source_id = ?').run(job, groupSourceId);
+  }
+
+  /** The IdP's groups of a job as last read: group source id → attributes and flattened user members. */
+  sourceGroups(job: string): Map<string, StoredSourceGroup> {
+    const groups = new Map<string, StoredSourceGroup>();
+    const rows = this.statement('SELECT group_source_id, attributes FROM source_groups WHERE job = ?').iterate(job) as IterableIterator<{ group_source_id: string; attributes: string }>;
+    for (const row of rows) groups.set(row.group_source_id, { attributes: JSON.parse(row.attributes) as Attributes, memberIds: new Set() });
+    const members = this.statement('SELECT group_source_id, user_source_id FROM source_group_members WHERE job = ?').iterate(job) as IterableIterator<{
+      group_source_id: string;
+      user_source_id: string;
+    }>;
+    for (const row of members) groups.get(row.group_source_id)?.memberIds.add(row.user_source_id);
+    return groups;
+  }
+
+  /**
+   * Stores what a complete group read learned together with the cursors that say where it ended,
+   * in one transaction: a change cursor is never stored without the changes it covers.
+   * `replace` (a full read) drops every group of the job first; otherwise `groups` are written
+   * over their stored rows and `deleted` removed.
+   */
+  saveSourceGroups(
+    job: string,
+    write: {
+      readonly replace: boolean;
+      readonly groups: Iterable<readonly [string, StoredSourceGroup]>;
+      readonly deleted?: Iterable<string>;
+      readonly cursors: Readonly<Record<string, string>>;
+    },
+  ): void {
+    const dropGroup = this.statement('DELETE FROM source_groups WHERE job = ? AND group_source_id = ?');
+    const dropMembers = this.statement('DELETE FROM source_group_members WHERE job = ? AND group_source_id = ?');
+    const insertGroup = this.statement('INSERT INTO source_groups (job, group_source_id, attributes) VALUES (?, ?, ?)');
+    const insertMember = this.statement('INSERT OR IGNORE INTO source_group_members (job, group_source_id, user_source_id) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      if (write.replace) {
+        this.statement('DELETE FROM source_groups WHERE job = ?').run(job);
+        this.statement('DELETE FROM source_group_members WHERE job = ?').run(job);
+      }
+      for (const id of write.deleted ?? []) {
+        dropGroup.run(job, id);
+        dropMembers.run(job, id);
+      }
+      for (const [id, group] of write.groups) {
+        if (!write.replace) {
+          dropGroup.run(job, id);
+          dropMembers.run(job, id);
+        }
+        insertGroup.run(job, id, JSON.stringify(group.attributes));
+        for (const member of group.memberIds) insertMember.run(job, id, member);
+      }
+      for (const [name, value] of Object.entries(write.cursors)) this.saveCursor(job, name, value);
+    })();
   }
 
   deleteCursor(job: string, name: string): void {

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig, type PreparedJob } from '../../src/config/load.js';
-import { chooseUserRead, saveReadCursor, type UserReadOutcome } from '../../src/engine/user-read.js';
-import type { IncrementalSource } from '../../src/sources/source.js';
+import { chooseUserRead, saveReadCursor, scopeChangesOf, type UserReadOutcome } from '../../src/engine/user-read.js';
+import type { IncrementalSource, Source } from '../../src/sources/source.js';
 import { StateStore } from '../../src/state/store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'provisiond-user-read-'));
@@ -67,5 +67,37 @@ describe('chooseUserRead', () => {
     expect(chooseUserRead(job(), incremental, store, { full: false, fullSyncEvery: day, now, pendingCount: 200 }).mode).toBe('incremental');
     expect(chooseUserRead(job(), incremental, store, { full: false, fullSyncEvery: day, now, pendingCount: 201 })).toMatchObject({ mode: 'full', reason: expect.stringContaining('201 users wait in escrow') });
     store.close();
+  });
+
+  it('reads incrementally for jobs scoped by the groups they provision, when the source has a group change feed', () => {
+    const store = StateStore.open(join(dir, 'e.db'));
+    const now = new Date();
+    const withGroupFeed = { ...incremental, kind: 'entra', readGroups: () => [], groupChangeCursor: () => '', readGroupChanges: () => ({}) } as unknown as IncrementalSource & Source;
+    const options = { full: false, fullSyncEvery: day, now };
+    const provisioned = job('    scope: { groups: ["Sales"] }\n    groups: {}');
+    saveReadCursor(store, provisioned, fullRead, now, true);
+    expect(chooseUserRead(provisioned, withGroupFeed, store, options).mode).toBe('incremental');
+    // Without a group change feed (Okta), membership is read in full, and users with it.
+    expect(chooseUserRead(provisioned, incremental, store, options)).toMatchObject({ mode: 'full', reason: expect.stringContaining('read groups in full') });
+    // Scope groups the job does not provision are followed by a group read of their own.
+    const scopedOnly = job('    scope: { groups: ["Sales"] }');
+    saveReadCursor(store, scopedOnly, fullRead, now, true);
+    expect(chooseUserRead(scopedOnly, withGroupFeed, store, options).mode).toBe('incremental');
+    expect(chooseUserRead(scopedOnly, incremental, store, options).mode).toBe('full');
+    // Provisioning every group, the group read's members are not the scope; app assignments have no feed.
+    const allGroups = job('    scope: { groups: ["Sales"] }\n    groups: { from: all }');
+    saveReadCursor(store, allGroups, fullRead, now, true);
+    expect(chooseUserRead(allGroups, withGroupFeed, store, options)).toMatchObject({ mode: 'full', reason: expect.stringContaining('group membership') });
+    const byApp = job('    scope: { app: "Payroll" }\n    groups: {}');
+    saveReadCursor(store, byApp, fullRead, now, true);
+    expect(chooseUserRead(byApp, withGroupFeed, store, options)).toMatchObject({ mode: 'full', reason: expect.stringContaining('app assignments') });
+    store.close();
+  });
+});
+
+describe('scopeChangesOf', () => {
+  it('tells who joined and who left the scope groups', () => {
+    expect(scopeChangesOf(new Set(['a', 'b', 'c']), new Set(['b', 'c', 'd']))).toEqual({ joined: new Set(['d']), left: new Set(['a']) });
+    expect(scopeChangesOf(new Set(['a']), new Set(['a']))).toEqual({ joined: new Set(), left: new Set() });
   });
 });

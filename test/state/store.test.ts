@@ -55,4 +55,29 @@ describe('StateStore', () => {
     db.close();
     expect(() => StateStore.open(path)).toThrow(/newer than this provisiond/);
   });
+
+  it('keeps the IdP groups of a job and writes them with their cursor in one transaction', () => {
+    const store = StateStore.open(dbPath());
+    const group = (name: string, members: string[]) => ({ attributes: { displayName: name }, memberIds: new Set(members) });
+    store.saveSourceGroups('job', { replace: true, groups: new Map([['g1', group('Sales', ['u1', 'u2'])], ['g2', group('Ops', ['u3'])]]), cursors: { 'groups.changeCursor': 'c1' } });
+    store.saveSourceGroups('other', { replace: true, groups: [['g9', group('Else', ['u9'])]], cursors: {} });
+    expect(store.sourceGroups('job')).toEqual(new Map([['g1', group('Sales', ['u1', 'u2'])], ['g2', group('Ops', ['u3'])]]));
+    // Incremental: written groups replace their rows, deleted ones go, the rest stay.
+    store.saveSourceGroups('job', { replace: false, groups: [['g1', group('Sales EU', ['u2', 'u4'])], ['g3', group('New', [])]], deleted: ['g2'], cursors: { 'groups.changeCursor': 'c2' } });
+    expect(store.sourceGroups('job')).toEqual(new Map([['g1', group('Sales EU', ['u2', 'u4'])], ['g3', group('New', [])]]));
+    expect(store.cursor('job', 'groups.changeCursor')).toBe('c2');
+    // A full read replaces every group of the job, and only of that job.
+    store.saveSourceGroups('job', { replace: true, groups: [['g4', group('Only', ['u1'])]], cursors: { 'groups.changeCursor': 'c3' } });
+    expect([...store.sourceGroups('job').keys()]).toEqual(['g4']);
+    expect(store.sourceGroups('other').get('g9')?.memberIds).toEqual(new Set(['u9']));
+    // A write that fails part way leaves snapshot and cursor as they were.
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(() =>
+      store.saveSourceGroups('job', { replace: true, groups: [['g5', { attributes: cyclic as never, memberIds: new Set() }]], cursors: { 'groups.changeCursor': 'c4' } }),
+    ).toThrow();
+    expect([...store.sourceGroups('job').keys()]).toEqual(['g4']);
+    expect(store.cursor('job', 'groups.changeCursor')).toBe('c3');
+    store.close();
+  });
 });
