@@ -6,7 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { readQuarantine } from '../engine/cycle.js';
 import type { CycleReport } from '../engine/cycle.js';
-import type { StateStore } from '../state/store.js';
+import type { CycleProgress, StateStore } from '../state/store.js';
 
 export interface MetricSources {
   readonly store: StateStore;
@@ -215,45 +215,28 @@ export class DaemonMetrics {
         });
       },
     });
-    new Gauge({
-      name: 'provisiond_cycle_progress_done',
-      help: 'While a cycle runs: work done in its current phase (label phase: read groups, sync users, sync groups, sync memberships, deprovision users)',
-      labelNames: ['job', 'phase'],
-      registers,
-      collect() {
-        this.reset();
-        for (const job of sources.jobs()) {
-          const progress = sources.store.latestRun(job, ['running'])?.progress;
-          if (progress) this.set({ job, phase: progress.phase }, progress.done);
-        }
-      },
-    });
-    new Gauge({
-      name: 'provisiond_cycle_progress_total',
-      help: 'While a cycle runs: the work its current phase has in all, when known',
-      labelNames: ['job', 'phase'],
-      registers,
-      collect() {
-        this.reset();
-        for (const job of sources.jobs()) {
-          const progress = sources.store.latestRun(job, ['running'])?.progress;
-          if (progress?.total !== undefined) this.set({ job, phase: progress.phase }, progress.total);
-        }
-      },
-    });
-    new Gauge({
-      name: 'provisiond_cycle_progress_eta_seconds',
-      help: 'While a cycle runs: seconds left in its current phase at the current rate, when known',
-      labelNames: ['job', 'phase'],
-      registers,
-      collect() {
-        this.reset();
-        for (const job of sources.jobs()) {
-          const progress = sources.store.latestRun(job, ['running'])?.progress;
-          if (progress?.etaSeconds !== undefined) this.set({ job, phase: progress.phase }, progress.etaSeconds);
-        }
-      },
-    });
+    // While a cycle runs: its current phase, read from the run's progress in the state database.
+    const progressGauges: readonly [string, string, (progress: CycleProgress) => number | undefined][] = [
+      ['provisiond_cycle_progress_done', 'While a cycle runs: work done in its current phase (label phase: read groups, sync users, sync groups, sync memberships, deprovision users)', (p) => p.done],
+      ['provisiond_cycle_progress_total', 'While a cycle runs: the work its current phase has in all, when known', (p) => p.total],
+      ['provisiond_cycle_progress_eta_seconds', 'While a cycle runs: seconds left in its current phase at the current rate, when known', (p) => p.etaSeconds],
+    ];
+    for (const [name, help, valueOf] of progressGauges) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['job', 'phase'],
+        registers,
+        collect() {
+          this.reset();
+          for (const job of sources.jobs()) {
+            const progress = sources.store.latestRun(job, ['running'])?.progress;
+            const value = progress && valueOf(progress);
+            if (progress && value !== undefined) this.set({ job, phase: progress.phase }, value);
+          }
+        },
+      });
+    }
     new Gauge({
       name: 'provisiond_cycle_running',
       help: '1 while a cycle of the job runs in this daemon',

@@ -47,7 +47,7 @@ export async function takeChangeCursor(feed: ChangeFeedContext, select: string):
 
 /** Follows the cursor's deltaLink and its nextLinks; throws CursorExpiredError for a cursor Graph or this feed no longer honours. */
 export function readChanges(feed: ChangeFeedContext, select: string, cursor: string, onRejected?: (rejected: RejectedObject) => void): IncrementalRead {
-  const deltaLink = usableDeltaLink(feed, select, cursor);
+  const deltaLink = usableDeltaLink(feed, 'users', select, cursor);
   let nextDeltaLink: string | undefined;
   async function* pages(): AsyncIterable<UserChanges> {
     let url: string | undefined = deltaLink;
@@ -115,20 +115,25 @@ export function isExpiredSyncState(error: unknown): error is GraphError {
   return error.statusCode >= 400 && error.statusCode < 500 && EXPIRY_CODES.has((error.code ?? '').toLowerCase());
 }
 
-function usableDeltaLink(feed: ChangeFeedContext, select: string, cursor: string): string {
+/**
+ * The delta link inside a cursor provisiond stored (`<deltaLink>#select=<attributes>`), when it can
+ * still be used: a Graph delta link of the resource, on the configured origin, taken for the same
+ * attributes. Anything else is an expired cursor, so the engine reads in full.
+ */
+export function usableDeltaLink(feed: { readonly source: string; readonly origins: ReadonlySet<string> }, resource: 'users' | 'groups', select: string, cursor: string): string {
   const at = cursor.lastIndexOf(SELECT_FRAGMENT);
   const expired = (reason: string) => new CursorExpiredError(feed.source, reason);
-  if (at < 0) throw expired('not a Graph users delta link taken by provisiond');
+  if (at < 0) throw expired(`not a Graph ${resource} delta link taken by provisiond`);
   const deltaLink = cursor.slice(0, at);
   let url: URL;
   try {
     url = new URL(deltaLink);
   } catch {
-    throw expired('not a Graph users delta link');
+    throw expired(`not a Graph ${resource} delta link`);
   }
-  if (!url.pathname.endsWith('/users/delta') || !url.searchParams.has('$deltatoken')) throw expired('not a Graph users delta link');
+  if (!url.pathname.endsWith(`/${resource}/delta`) || !url.searchParams.has('$deltatoken')) throw expired(`not a Graph ${resource} delta link`);
   if (!feed.origins.has(url.origin)) throw expired(`the delta link points at ${url.origin}, not at the configured Graph endpoint`);
-  if (!sameNames(cursor.slice(at + SELECT_FRAGMENT.length), select)) throw expired('the attributes read have changed since the cursor was taken');
+  if (!sameNames(cursor.slice(at + SELECT_FRAGMENT.length), select)) throw expired(`the ${resource === 'users' ? '' : 'group '}attributes read have changed since the cursor was taken`);
   return deltaLink;
 }
 

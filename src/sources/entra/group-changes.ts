@@ -27,7 +27,7 @@ import {
   type RejectedObject,
 } from '../source.js';
 import { readMany, type BatchContext, type BatchRead, type JsonObject } from './batch.js';
-import { isExpiredSyncState } from './change-feed.js';
+import { isExpiredSyncState, usableDeltaLink } from './change-feed.js';
 import { groupAttributes, memberIdsOf, memberRead } from './group-members.js';
 
 export interface GroupFeedContext {
@@ -84,7 +84,7 @@ export function readGroupChanges(
   selected: () => Promise<ReadonlySet<string> | undefined>,
   onRejected: ((rejected: RejectedObject) => void) | undefined,
 ): IncrementalGroupRead {
-  const deltaLink = usableDeltaLink(feed, select, cursor);
+  const deltaLink = usableDeltaLink(feed, 'groups', select, cursor);
   let nextDeltaLink: string | undefined;
   async function* pages(): AsyncIterable<GroupChanges> {
     const ids = await selected();
@@ -235,28 +235,4 @@ export async function toGroupChanges(
 /** Ids in a listing of groups; an entry without one fails the read (nobody is told about parents). */
 function idsOf(pages: readonly JsonObject[], groupId: string, source: string): string[] {
   return memberIdsOf(source, pages, groupId, undefined);
-}
-
-function usableDeltaLink(feed: GroupFeedContext, select: string, cursor: string): string {
-  const at = cursor.lastIndexOf(SELECT_FRAGMENT);
-  const expired = (reason: string) => new CursorExpiredError(feed.source, reason);
-  if (at < 0) throw expired('not a Graph groups delta link taken by provisiond');
-  const deltaLink = cursor.slice(0, at);
-  let url: URL;
-  try {
-    url = new URL(deltaLink);
-  } catch {
-    throw expired('not a Graph groups delta link');
-  }
-  if (!url.pathname.endsWith('/groups/delta') || !url.searchParams.has('$deltatoken')) throw expired('not a Graph groups delta link');
-  if (!feed.origins.has(url.origin)) throw expired(`the delta link points at ${url.origin}, not at the configured Graph endpoint`);
-  if (!sameNames(cursor.slice(at + SELECT_FRAGMENT.length), select)) throw expired('the group attributes read have changed since the cursor was taken');
-  return deltaLink;
-}
-
-function sameNames(a: string, b: string): boolean {
-  const names = (list: string) => new Set(list.toLowerCase().split(','));
-  const left = names(a);
-  const right = names(b);
-  return left.size === right.size && [...left].every((name) => right.has(name));
 }
