@@ -2,7 +2,7 @@
  * The snapshot: what provisiond last sent to each target, written one confirmed operation at a
  * time so that a crash anywhere leaves a state the next cycle can converge from.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
@@ -154,9 +154,10 @@ interface LinkRow {
   attributes: string;
 }
 
+/** Computed for every user of every full read, so the one-shot `hash` (no Hash object per call). */
 export function hashAttributes(attributes: Readonly<Record<string, ScimValue>>): string {
   const sorted = Object.keys(attributes).sort().map((k) => [k, attributes[k]]);
-  return createHash('sha256').update(JSON.stringify(sorted)).digest('base64url').slice(0, 22);
+  return hash('sha256', JSON.stringify(sorted), 'base64url').slice(0, 22);
 }
 
 export class StateStore {
