@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/state/store.js';
-import { DaemonProcess, withTopLevel } from './daemon-harness.js';
+import { DaemonProcess, HANG_TIMEOUT_MS, withTopLevel } from './daemon-harness.js';
 import { E2eEnvironment } from './harness.js';
 
 let env: E2eEnvironment;
@@ -42,6 +42,14 @@ function snapshot(): { links: Map<string, { label: string; state: string }>; run
     return { links: store.links('app', 'user'), runs: store.recentRuns('app', 10), leases: store.leases() };
   } finally {
     store.close();
+  }
+}
+
+/** Polls the app's side (the daemon's log has no line for "request sent"); the bound only turns a hang into a failure. */
+async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
+  for (const hang = Date.now() + HANG_TIMEOUT_MS; !(await probe()); ) {
+    if (Date.now() > hang) throw new Error(`never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
@@ -103,8 +111,10 @@ describe('stopping the daemon', () => {
     addUsers('twice', 4);
     // Creates the app answers only after 40 s: a daemon that waited for them would still be running.
     await env.injectScimFault({ delayMs: 40_000, count: 4, method: 'POST' });
+    await env.clearScimRequests();
     daemon = DaemonProcess.start(env, config('30s'));
-    await daemon.waitForLog((l) => l.msg === 'cycle starting');
+    // Signal once a create is in flight (arrived at the app, unanswered), not at some moment before.
+    await until('a create in flight', async () => (await env.scimRequests()).some((r) => r.method === 'POST' && r.status === 0));
     daemon.signal('SIGINT');
     await daemon.waitForLog((l) => String(l.msg).startsWith('stopping'));
     daemon.signal('SIGINT');
