@@ -13,6 +13,7 @@ import { startGraphFake, type GraphFake } from '../../src/dev/graph-fake.js';
 import { startScimServer, type ScimResource, type ScimServer } from '../../src/dev/scim-server.js';
 import { writeTestCertificate } from '../../src/dev/tls.js';
 import { CLI, type CliResult } from '../e2e/scim-environment.js';
+import { parseLogOutput } from '../e2e/log-lines.js';
 
 export { cycleSummary, writes, type CliResult } from '../e2e/scim-environment.js';
 
@@ -293,19 +294,13 @@ export function collect(child: ChildProcess): Promise<CliResult> {
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('close', (code, signal) =>
-      resolveRun({ code: code ?? (signal ? -1 : -1), stdout, stderr, logs: stdout.split('\n').flatMap(parseJsonLine) }),
-    );
+    child.once('close', (code, signal) => {
+      // Parsed strictly, as in the e2e harnesses: a line that repeats a key fails the run.
+      const { records, repeated } = parseLogOutput(stdout);
+      if (repeated.length > 0) reject(new Error(`log lines repeat a key: ${repeated.map((r) => `${r.duplicates.join(', ')} in ${r.line.slice(0, 300)}`).join('\n')}`));
+      else resolveRun({ code: code ?? (signal ? -1 : -1), stdout, stderr, logs: records });
+    });
   });
-}
-
-function parseJsonLine(line: string): Record<string, unknown>[] {
-  if (!line.startsWith('{')) return [];
-  try {
-    return [JSON.parse(line) as Record<string, unknown>];
-  } catch {
-    return [];
-  }
 }
 
 /** Polls a condition the system under test will make true (a request arrived, a line was logged). */
