@@ -62,4 +62,15 @@ describe('status of a quarantined job', () => {
     expect(formatStatus(report)).toContain(`QUARANTINED until ${until} (since 2026-01-01T00:00:00.000Z): the target refused our credentials (HTTP 401); check target.token`);
     store.close();
   });
+
+  it('shows where a running cycle is: its phase, done/total, rate and ETA', () => {
+    const { store, path } = dirs.store();
+    const run = store.startRun('app', 'full');
+    store.saveRunProgress(run, { phase: 'sync users', done: 41_000, total: 100_000, rate: 612.5, etaSeconds: 96, at: '2026-01-01T00:00:10.000Z' });
+    const report = collectStatus(store, path, ['app'], { ...currentProcessOwner(), pid: process.ppid }, 5);
+    expect(report.jobs[0]!.runs[0]).toMatchObject({ outcome: 'running', progress: { phase: 'sync users', done: 41_000, total: 100_000 } });
+    expect(formatStatus(report)).toMatch(/running: sync users 41000\/100000 at 612\.5\/s, ETA 1m36s/);
+    store.finishRun(run, 'success', { read: 100_000 });
+    expect(collectStatus(store, path, ['app'], { ...currentProcessOwner(), pid: process.ppid }, 5).jobs[0]!.runs[0]!.progress).toBeUndefined();
+  });
 });
