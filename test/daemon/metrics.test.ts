@@ -80,4 +80,17 @@ describe('DaemonMetrics', () => {
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
     store.close();
   });
+
+  it('shows a running cycle’s phase, done, total and ETA as gauges, and nothing once it ended', async () => {
+    const { store } = dirs.store();
+    const run = store.startRun('app', 'full');
+    store.saveRunProgress(run, { phase: 'sync users', done: 41_000, total: 100_000, rate: 612.5, etaSeconds: 96, at: '2026-01-01T00:00:10.000Z' });
+    const metrics = new DaemonMetrics({ store, jobs: () => ['app'], nextRun: () => undefined, running: () => true });
+    const value = async (name: string) => sampleValue(parsePrometheusText((await metrics.render()).body), name, { job: 'app', phase: 'sync users' });
+    expect(await value('provisiond_cycle_progress_done')).toBe(41_000);
+    expect(await value('provisiond_cycle_progress_total')).toBe(100_000);
+    expect(await value('provisiond_cycle_progress_eta_seconds')).toBe(96);
+    store.finishRun(run, 'success', {});
+    expect(parsePrometheusText((await metrics.render()).body).filter((s) => s.name.startsWith('provisiond_cycle_progress'))).toEqual([]);
+  });
 });
