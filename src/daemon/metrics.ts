@@ -31,6 +31,8 @@ export const OPERATION_OUTCOMES = [
   'disabled',
   'deleted',
   'failed',
+  // Not sent because the target refused the credentials earlier in the cycle.
+  'notSent',
   'held',
   'deferred',
   'parked',
