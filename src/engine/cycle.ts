@@ -146,43 +146,50 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
 
   // --- group read (incremental where the source has a group change feed; see group-read.ts) ---
   const groupsConfig = job.config.groups;
-  progress.start('read groups');
   const groupReadOptions = {
     full: options.full ?? false,
     fullSyncEvery: deps.fullSyncEvery ?? 24 * 3_600_000,
     now: new Date(),
     onFallback: (reason: string) => cycleLog.warn(reason),
   };
-  const groupRead = groupsConfig === false ? undefined : await readJobGroups(job, groupsConfig, deps.source, deps.env, store, groupReadOptions);
-  // A job that scopes by groups without provisioning them reads the scope groups alone, when the
-  // source can follow them with a change feed (otherwise the user read resolves their members).
-  const scopeRead =
-    groupRead ?? (scopesByGroupRead(job) && readsGroupChanges(deps.source) ? await readScopeGroups(job, deps.source, deps.env, store, groupReadOptions) : undefined);
-  if (scopeRead) cycleLog.info({ groupMode: scopeRead.mode, reason: scopeRead.reason }, `${scopeRead.mode} group read: ${scopeRead.reason}`);
-  if (groupRead?.error) cycleLog.error({ source: deps.source.name, error: groupRead.error }, 'group read failed');
-  else if (scopeRead?.error) cycleLog.warn({ source: deps.source.name, error: scopeRead.error }, 'scope group read failed; the user read resolves the scope groups itself');
-  progress.advance(groupRead?.groups.length ?? 0);
+  const groupLinks = store.links(name, 'group');
+  const readGroupsStage = async () => {
+    progress.start('read groups');
+    const groupRead = groupsConfig === false ? undefined : await readJobGroups(job, groupsConfig, deps.source, deps.env, store, groupReadOptions);
+    // A job that scopes by groups without provisioning them reads the scope groups alone, when the
+    // source can follow them with a change feed (otherwise the user read resolves their members).
+    const scopeRead =
+      groupRead ?? (scopesByGroupRead(job) && readsGroupChanges(deps.source) ? await readScopeGroups(job, deps.source, deps.env, store, groupReadOptions) : undefined);
+    if (scopeRead) cycleLog.info({ groupMode: scopeRead.mode, reason: scopeRead.reason }, `${scopeRead.mode} group read: ${scopeRead.reason}`);
+    if (groupRead?.error) cycleLog.error({ source: deps.source.name, error: groupRead.error }, 'group read failed');
+    else if (scopeRead?.error) cycleLog.warn({ source: deps.source.name, error: scopeRead.error }, 'scope group read failed; the user read resolves the scope groups itself');
+    progress.advance(groupRead?.groups.length ?? 0);
+    const groupPlan: GroupPlan =
+      groupsConfig === false || !groupRead
+        ? { operations: [], skipped: [] }
+        : planGroupChanges({
+            observed: groupRead.groups,
+            links: groupLinks,
+            readComplete: groupRead.complete,
+            rules: groupsConfig.deprovision,
+            missingMeans: groupsConfig.from === 'all' ? 'hardDeleted' : 'outOfScope',
+          });
+    return { groupRead, scopeRead, groupPlan };
+  };
+  // Groups that decide nobody's scope are read after the users: a 5,000-group directory then does
+  // not sit in memory through a 100,000-user read (groups only need their members to exist first).
+  const groupsAfterUsers = (job.config.scope.groups?.length ?? 0) === 0 && job.config.scope.app === undefined;
+  const early = groupsAfterUsers ? undefined : await readGroupsStage();
   // The named scope groups were just read with their members; reading them again for the user scope
   // would double the cost. (With scope.app the group read also holds the app's groups, whose members
   // are not all in scope, so the user scope resolves its own.)
-  const scopeMembers = scopesByGroupRead(job) && scopeRead?.complete ? membersOf(scopeRead.snapshot) : undefined;
+  const scopeMembers = scopesByGroupRead(job) && early?.scopeRead?.complete ? membersOf(early.scopeRead.snapshot) : undefined;
   // Who joined and who left the scope groups since the last saved group read: an incremental user
   // read reads them by id. The saved snapshot moves in step with the user cursor (see below).
-  const scopeChanges = scopeMembers && scopeRead?.previous ? scopeChangesOf(membersOf(scopeRead.previous), scopeMembers) : undefined;
+  const scopeChanges = scopeMembers && early?.scopeRead?.previous ? scopeChangesOf(membersOf(early.scopeRead.previous), scopeMembers) : undefined;
   // --- end of group read ---
 
   const userIndex = store.linkIndex(name, 'user');
-  const groupLinks = store.links(name, 'group');
-  const groupPlan: GroupPlan =
-    groupsConfig === false || !groupRead
-      ? { operations: [], skipped: [] }
-      : planGroupChanges({
-          observed: groupRead.groups,
-          links: groupLinks,
-          readComplete: groupRead.complete,
-          rules: groupsConfig.deprovision,
-          missingMeans: groupsConfig.from === 'all' ? 'hardDeleted' : 'outOfScope',
-        });
 
   const recorder = new OutcomeRecorder(store, name, { user: pendingUsers, group: store.pendingEntries(name, 'group') });
   const compat = job.config.target.compat as Compat;
@@ -270,6 +277,7 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   await window.drain();
   const read = stream.outcome();
 
+  const { groupRead, scopeRead, groupPlan } = early ?? (await readGroupsStage());
   for (const rejected of [...read.rejected, ...(groupRead?.rejected ?? [])]) {
     // An object the source sent but we could not believe: never proof that its user is gone.
     if (rejected.id !== undefined) seen.add(rejected.id);
