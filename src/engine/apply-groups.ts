@@ -12,6 +12,7 @@ import type { StateStore } from '../state/store.js';
 import { countByKind, ObjectConflictError } from './apply.js';
 import { changesAgainstHeld, type FirstContact } from './first-contact.js';
 import type { OutcomeRecorder } from './recorder.js';
+import { Window } from './window.js';
 import type { CreateGroup, GroupOperation, MembershipChange, MembershipPlan } from './group-plan.js';
 
 export interface GroupApplyContext {
@@ -44,25 +45,32 @@ export function emptyGroupSummary(): GroupApplySummary {
 }
 
 export async function applyGroupOperations(operations: readonly GroupOperation[], context: GroupApplyContext, summary: GroupApplySummary): Promise<void> {
-  await Promise.all(
-    operations.map(async (operation) => {
-      const record = { op: operation.kind, sourceId: operation.sourceId, group: operation.label };
-      try {
-        const { result, targetId, status } = await dispatch(operation, context);
-        summary.counts[result]++;
-        countByKind(summary.byKind, operation.kind, 'succeeded');
-        context.log.info({ ...record, targetId, outcome: result, status }, `${operation.kind} ${operation.label}: ${result}`);
-      } catch (error) {
-        countByKind(summary.byKind, operation.kind, 'failed');
-        fail(error, operation.sourceId, operation.kind, operation.label, record, context, summary, 'groupsFailed');
-      }
-    }),
-  );
+  await inWindow(operations, async (operation) => {
+    const record = { op: operation.kind, sourceId: operation.sourceId, group: operation.label };
+    try {
+      const { result, targetId, status } = await dispatch(operation, context);
+      summary.counts[result]++;
+      countByKind(summary.byKind, operation.kind, 'succeeded');
+      context.log.info({ ...record, targetId, outcome: result, status }, `${operation.kind} ${operation.label}: ${result}`);
+    } catch (error) {
+      countByKind(summary.byKind, operation.kind, 'failed');
+      fail(error, operation.sourceId, operation.kind, operation.label, record, context, summary, 'groupsFailed');
+    }
+  });
 }
 
 export async function applyMembershipChanges(plan: MembershipPlan, context: GroupApplyContext, summary: GroupApplySummary): Promise<void> {
   for (const { groupSourceId, userSourceIds } of plan.forgotten) context.store.recordGroupMembers(context.job, groupSourceId, userSourceIds, 'removed');
-  await Promise.all(plan.changes.map((change) => applyMembershipChange(change, context, summary)));
+  await inWindow(plan.changes, (change) => applyMembershipChange(change, context, summary));
+}
+
+/** Groups go through a bounded window too: 5,000 group requests are not 5,000 promises and bodies at once. */
+const GROUP_WINDOW = 32;
+
+async function inWindow<T>(items: readonly T[], task: (item: T) => Promise<void>): Promise<void> {
+  const window = new Window(GROUP_WINDOW);
+  for (const item of items) await window.submit(() => task(item));
+  await window.drain();
 }
 
 async function applyMembershipChange(change: MembershipChange, context: GroupApplyContext, summary: GroupApplySummary): Promise<void> {
