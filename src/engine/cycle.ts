@@ -12,7 +12,7 @@ import { readsGroupChanges, type Source } from '../sources/source.js';
 import { hashAttributes, type Link, type LinkEntry, type PendingEntry, type RunOutcome, type StateStore } from '../state/store.js';
 import { applyUserOperation, countByKind, emptyApplySummary, type ApplyContext, type ApplySummary } from './apply.js';
 import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from './apply-groups.js';
-import { escrowVerdict, fingerprintOf, nextAttemptAt } from './escrow.js';
+import { applyEscrow, escrowVerdict, fingerprintOf, nextAttemptAt } from './escrow.js';
 import { FirstContact, matchKey } from './first-contact.js';
 import { planGroupChanges, planMembershipChanges, type GroupOperation, type GroupPlan, type MembershipPlan } from './group-plan.js';
 import { membersOf, readJobGroups, readScopeGroups, type ObservedGroupRead } from './group-read.js';
@@ -387,9 +387,11 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
       progress.start('sync memberships', membership.changes.length);
       await applyMembershipChanges(membership, groupContext, groupSummary);
     }
-    const deprovision = escrowDeprovisioning(allowedUsers, pendingUsers, escrowOptions, cycleLog);
-    deferred += deprovision.deferred;
-    parked += deprovision.parked;
+    // Escrow's own decision for the whole list: deprovisioning is few, and waited for the guard anyway.
+    const deprovision = applyEscrow(allowedUsers, pendingUsers, escrowOptions);
+    deferred += deprovision.deferred.length;
+    parked += deprovision.parked.length;
+    for (const { operation } of deprovision.parked) logParked(cycleLog, operation, pendingUsers.get(operation.sourceId) as PendingEntry);
     progress.start('deprovision users', deprovision.due.length);
     for (const operation of deprovision.due) {
       if (client.halted) break;
@@ -516,22 +518,6 @@ function refuseConflict(operation: CreateUser, error: string, recorder: OutcomeR
   summary.counts.failed++;
   countByKind(summary.byKind, operation.kind, 'failed');
   log.warn({ op: operation.kind, sourceId: operation.sourceId, user: operation.label, outcome: 'failed', attempts, error }, `${operation.kind} ${operation.label} failed`);
-}
-
-function escrowDeprovisioning(operations: readonly UserOperation[], pending: ReadonlyMap<string, PendingEntry>, options: { now: Date; maxAttempts: number }, log: Logger) {
-  const due: UserOperation[] = [];
-  let deferred = 0;
-  let parked = 0;
-  for (const operation of operations) {
-    const verdict = escrowVerdict(operation, pending, options);
-    if (verdict === 'due') due.push(operation);
-    else if (verdict === 'deferred') deferred++;
-    else {
-      parked++;
-      logParked(log, operation, pending.get(operation.sourceId) as PendingEntry);
-    }
-  }
-  return { due, deferred, parked };
 }
 
 function logParked(log: Logger, operation: UserOperation, entry: PendingEntry): void {
