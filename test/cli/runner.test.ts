@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { startOktaFake, type OktaFake } from '../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake } from '../../dev/okta-fake.js';
 import { runJobs } from '../../src/cli/runner.js';
 import { StateStore } from '../../src/state/store.js';
 import { recordingLogger, TempDirs } from '../daemon/support.js';

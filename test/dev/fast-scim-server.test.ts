@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFastScimServer, type FastScimServer } from '../../src/dev/fast-scim-server.js';
+import { startFastScimServer, type FastScimServer } from '../../dev/fast-scim-server.js';
 
 const TOKEN = 'fast-scim-test-token';
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
@@ -142,7 +142,7 @@ describe('fast SCIM server', () => {
 
 describe('fast SCIM server process', () => {
   it('prints its URLs, serves, and exits 0 on SIGTERM', async () => {
-    const script = join(resolve(import.meta.dirname, '..', '..'), 'dist', 'dev', 'fast-scim-server.js');
+    const script = join(resolve(import.meta.dirname, '..', '..'), 'dist-dev', 'dev', 'fast-scim-server.js');
     const child = spawn(process.execPath, [script, '--port', '0', '--token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolveLine) => createInterface({ input: child.stdout }).once('line', resolveLine));
     const { url } = JSON.parse(line) as { url: string; adminUrl: string };

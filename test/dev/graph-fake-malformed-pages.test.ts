@@ -1,7 +1,7 @@
 /** The Graph fake's malformPage() faults, in-process and over /_admin, as a plain HTTPS client sees them. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphFake, type GraphFake } from '../../src/dev/graph-fake.js';
-import { createTestCertificate } from '../../src/dev/tls.js';
+import { startGraphFake, type GraphFake } from '../../dev/graph-fake.js';
+import { createTestCertificate } from '../../dev/tls.js';
 import { clientCredentialsToken, httpsJson, type JsonResponse } from './support/https.js';
 
 const TENANT = 'contoso-tenant-id';

@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateUsers, startGraphFake, type GraphFake } from '../../src/dev/graph-fake.js';
-import { createTestCertificate, writeTestCertificate } from '../../src/dev/tls.js';
+import { generateUsers, startGraphFake, type GraphFake } from '../../dev/graph-fake.js';
+import { createTestCertificate, writeTestCertificate } from '../../dev/tls.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));

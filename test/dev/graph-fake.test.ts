@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphFake, type GraphFake } from '../../src/dev/graph-fake.js';
-import { createTestCertificate } from '../../src/dev/tls.js';
+import { startGraphFake, type GraphFake } from '../../dev/graph-fake.js';
+import { createTestCertificate } from '../../dev/tls.js';
 import { clientCredentialsToken, httpsJson, type JsonResponse } from './support/https.js';
 
 const TENANT = 'contoso-tenant-id';

@@ -1,6 +1,6 @@
 /** The Okta fake's malformPage() faults, in-process and over /_admin, as a plain HTTP client sees them. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOktaFake, type OktaFake } from '../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake } from '../../dev/okta-fake.js';
 
 const TOKEN = 'fake-test-token';
 let fake: OktaFake;

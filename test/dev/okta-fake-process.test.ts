@@ -1,4 +1,4 @@
-/** `node dist/dev/okta-fake.js` as its own process, as the e2e tests and demos may start it. */
+/** `node dist-dev/dev/okta-fake.js` as its own process, as the e2e tests and demos may start it. */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const SCRIPT = resolve(import.meta.dirname, '..', '..', 'dist', 'dev', 'okta-fake.js');
+const SCRIPT = resolve(import.meta.dirname, '..', '..', 'dist-dev', 'dev', 'okta-fake.js');
 
 function start(args: string[]): Promise<{ child: ChildProcessWithoutNullStreams; info: Record<string, string> }> {
   const child = spawn(process.execPath, [SCRIPT, ...args], { stdio: 'pipe' });

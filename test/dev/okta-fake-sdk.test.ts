@@ -4,7 +4,7 @@
  */
 import { Client } from '@okta/okta-sdk-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateOktaUsers, startOktaFake, type OktaFake } from '../../src/dev/okta-fake.js';
+import { generateOktaUsers, startOktaFake, type OktaFake } from '../../dev/okta-fake.js';
 
 const TOKEN = 'sdk-test-token';
 let fake: OktaFake;

@@ -1,7 +1,7 @@
 /** The Okta fake over plain HTTP: Okta's wire formats, listing rules, errors and test controls. */
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { generateOktaUsers, startOktaFake, type OktaFake } from '../../src/dev/okta-fake.js';
+import { generateOktaUsers, startOktaFake, type OktaFake } from '../../dev/okta-fake.js';
 
 const TOKEN = 'fake-test-token';
 let fake: OktaFake;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startScimServer, type ScimServer } from '../../src/dev/scim-server.js';
+import { startScimServer, type ScimServer } from '../../dev/scim-server.js';
 
 const TOKEN = 'scim-fault-token';
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { describe, expect, it } from 'vitest';
-import { createTestCertificate, writeTestCertificate } from '../../src/dev/tls.js';
+import { createTestCertificate, writeTestCertificate } from '../../dev/tls.js';
 
 describe('test certificate', () => {
   it('is a one-day, 2048-bit RSA, sha256 cert for localhost and 127.0.0.1', () => {

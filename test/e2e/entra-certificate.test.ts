@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestCertificate } from '../../src/dev/tls.js';
+import { createTestCertificate } from '../../dev/tls.js';
 import { cycleSummary, E2eEnvironment, writes } from './harness.js';
 
 let env: E2eEnvironment;

@@ -4,8 +4,8 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGraphFake, type GraphFake } from '../../src/dev/graph-fake.js';
-import { writeTestCertificate } from '../../src/dev/tls.js';
+import { startGraphFake, type GraphFake } from '../../dev/graph-fake.js';
+import { writeTestCertificate } from '../../dev/tls.js';
 import { ScimTestEnvironment, type ScimApp } from './scim-environment.js';
 
 export { CLI, ROOT, cycleSummary, writes, type CliResult } from './scim-environment.js';

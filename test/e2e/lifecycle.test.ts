@@ -4,7 +4,7 @@
  * created by hand in the app is never touched by any of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScimRequestLogEntry } from '../../src/dev/scim-server.js';
+import type { ScimRequestLogEntry } from '../../dev/scim-server.js';
 import { E2eEnvironment, writes } from './harness.js';
 
 let env: E2eEnvironment;

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOktaFake, type OktaFake, type OktaFakeOptions } from '../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake, type OktaFakeOptions } from '../../dev/okta-fake.js';
 import { ScimTestEnvironment, type ScimApp } from './scim-environment.js';
 
 export { cycleSummary } from './scim-environment.js';

@@ -4,7 +4,7 @@
  * provision exactly what the equivalent Entra job provisions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScimRequestLogEntry, ScimResource } from '../../src/dev/scim-server.js';
+import type { ScimRequestLogEntry, ScimResource } from '../../dev/scim-server.js';
 import { E2eEnvironment, SECRETS, writes } from './harness.js';
 import { cycleSummary, OKTA_SECRETS, OktaE2eEnvironment } from './okta-harness.js';
 

@@ -3,7 +3,7 @@
  * the cycle completes, and its summary says how many requests it took and how long it waited.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateOktaUsers } from '../../src/dev/okta-fake.js';
+import { generateOktaUsers } from '../../dev/okta-fake.js';
 import { writes } from './harness.js';
 import { cycleSummary, OktaE2eEnvironment } from './okta-harness.js';
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { ScimFault, ScimRequestLogEntry, ScimResource } from '../../src/dev/scim-server.js';
+import type { ScimFault, ScimRequestLogEntry, ScimResource } from '../../dev/scim-server.js';
 import { DuplicateKeyError, parseLogOutput } from './log-lines.js';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -46,9 +46,9 @@ export abstract class ScimTestEnvironment {
     return mkdtempSync(join(tmpdir(), prefix));
   }
 
-  /** Starts dist/dev/scim-server.js and waits for the line with its URLs. */
+  /** Starts dist-dev/dev/scim-server.js and waits for the line with its URLs. */
   protected static async startScimApp(token: string): Promise<ScimApp> {
-    const child = spawn(process.execPath, [join(ROOT, 'dist', 'dev', 'scim-server.js'), '--port', '0', '--token', token], {
+    const child = spawn(process.execPath, [join(ROOT, 'dist-dev', 'dev', 'scim-server.js'), '--port', '0', '--token', token], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const first = await new Promise<string>((resolveLine, reject) => {

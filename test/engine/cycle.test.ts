@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type PreparedJob } from '../../src/config/load.js';
-import { startScimServer, type ScimServer } from '../../src/dev/scim-server.js';
+import { startScimServer, type ScimServer } from '../../dev/scim-server.js';
 import { readQuarantine, runCycle } from '../../src/engine/cycle.js';
 import { createLogger } from '../../src/log.js';
 import { ScimClient } from '../../src/scim/client.js';

@@ -1,7 +1,7 @@
 /** First contact against the dev SCIM server over loopback: per-user lookups, then one listing for many creates. */
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startScimServer, type ScimServer } from '../../src/dev/scim-server.js';
+import { startScimServer, type ScimServer } from '../../dev/scim-server.js';
 import { FirstContact, matchKey } from '../../src/engine/first-contact.js';
 import { createLogger } from '../../src/log.js';
 import { ScimClient } from '../../src/scim/client.js';

@@ -10,7 +10,7 @@
  * same few cycles, so the corpus costs a handful of CLI runs rather than one per case.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScimRequestLogEntry, ScimResource } from '../../src/dev/scim-server.js';
+import type { ScimRequestLogEntry, ScimResource } from '../../dev/scim-server.js';
 import { crashed, FaultEnv, levelOf, writes, type CliResult, type LinkRow } from './fault-env.js';
 import { recordCase } from './summary.js';
 

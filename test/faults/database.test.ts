@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScimRequestLogEntry } from '../../src/dev/scim-server.js';
+import type { ScimRequestLogEntry } from '../../dev/scim-server.js';
 import { complaint, expectConvergence } from './database-support.js';
 import { FaultEnv, writes, type CliResult } from './fault-env.js';
 

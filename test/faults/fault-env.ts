@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { startGraphFake, type GraphFake } from '../../src/dev/graph-fake.js';
-import { startScimServer, type ScimResource, type ScimServer } from '../../src/dev/scim-server.js';
-import { writeTestCertificate } from '../../src/dev/tls.js';
+import { startGraphFake, type GraphFake } from '../../dev/graph-fake.js';
+import { startScimServer, type ScimResource, type ScimServer } from '../../dev/scim-server.js';
+import { writeTestCertificate } from '../../dev/tls.js';
 import { CLI, type CliResult } from '../e2e/scim-environment.js';
 import { parseLogOutput } from '../e2e/log-lines.js';
 

@@ -5,7 +5,7 @@
  * deprovision nobody and exit non-zero; once the directory answers again, the cycle converges.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ScimRequestLogEntry } from '../../src/dev/scim-server.js';
+import type { ScimRequestLogEntry } from '../../dev/scim-server.js';
 import { crashed, cycleSummary, FaultEnv } from './fault-env.js';
 import { recordScenario } from './summary.js';
 

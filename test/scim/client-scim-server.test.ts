@@ -3,7 +3,7 @@
  * filter and auth behaviour of a real SCIM implementation, not a scripted one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startScimServer, type ScimServer } from '../../src/dev/scim-server.js';
+import { startScimServer, type ScimServer } from '../../dev/scim-server.js';
 import type { ScimObject } from '../../src/mapping/paths.js';
 import { ScimClient } from '../../src/scim/client.js';
 import { ScimAuthError } from '../../src/scim/errors.js';

@@ -6,14 +6,14 @@ import ts from 'typescript';
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
 /**
- * Plain-JS copy of src/dev for tests that start the fakes as processes.
+ * Plain-JS copy of dev/ for tests that start the fakes as processes.
  * Transpiling (no type check) takes milliseconds and, unlike dist/, is never
  * stale. It lands under .tmp/ inside the repo so that bare imports
  * ('scimmy', 'express', ...) resolve from the repo's node_modules.
  */
 export function transpileDevSources(): { dir: string; cleanup: () => void } {
   const out = join(repoRoot, '.tmp', `dev-fakes-${process.pid}-${Date.now()}`);
-  const srcDir = join(repoRoot, 'src', 'dev');
+  const srcDir = join(repoRoot, 'dev');
   for (const file of walk(srcDir)) {
     if (!file.endsWith('.ts') || file.endsWith('.d.ts')) continue;
     const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphFake, type GraphFake } from '../../../src/dev/graph-fake.js';
-import { writeTestCertificate } from '../../../src/dev/tls.js';
+import { startGraphFake, type GraphFake } from '../../../dev/graph-fake.js';
+import { writeTestCertificate } from '../../../dev/tls.js';
 import { EntraHost, SECRET, graphPathsOf } from './entra-host.js';
 
 const APP_ID = '4c3b2a10-5e6f-4a1b-9c8d-7e6f5a4b3c2d';

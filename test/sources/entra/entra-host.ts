@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { GraphFake } from '../../../src/dev/graph-fake.js';
+import type { GraphFake } from '../../../dev/graph-fake.js';
 import type { GroupChanges, RejectedObject, SourceGroup, SourceUser, UserChanges } from '../../../src/sources/source.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphFake, type GraphFake } from '../../../src/dev/graph-fake.js';
-import { writeTestCertificate } from '../../../src/dev/tls.js';
+import { startGraphFake, type GraphFake } from '../../../dev/graph-fake.js';
+import { writeTestCertificate } from '../../../dev/tls.js';
 import type { GroupChanges, SourceGroup } from '../../../src/sources/source.js';
 import { EntraHost, SECRET, graphPathsOf } from './entra-host.js';
 

@@ -9,8 +9,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startGraphFake, type GraphFake, type MalformedPage } from '../../../src/dev/graph-fake.js';
-import { writeTestCertificate } from '../../../src/dev/tls.js';
+import { startGraphFake, type GraphFake, type MalformedPage } from '../../../dev/graph-fake.js';
+import { writeTestCertificate } from '../../../dev/tls.js';
 import { EntraHost, SECRET, graphPathsOf } from './entra-host.js';
 
 const ATTRIBUTES = ['displayName'];

@@ -2,7 +2,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOktaFake, type OktaFake } from '../../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake } from '../../../dev/okta-fake.js';
 import { OktaSource } from '../../../src/sources/okta/okta-source.js';
 import { SourceReadError } from '../../../src/sources/source.js';
 import { oktaConfig, QUERY, readAll, TOKEN } from './fixtures.js';

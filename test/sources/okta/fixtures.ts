@@ -1,6 +1,6 @@
 /** Okta sources configured as an admin would, against the loopback fake. */
 import { sourceSchema, type OktaSourceConfig } from '../../../src/config/schema.js';
-import type { OktaFake } from '../../../src/dev/okta-fake.js';
+import type { OktaFake } from '../../../dev/okta-fake.js';
 import type { SourceUser, UserQuery } from '../../../src/sources/source.js';
 
 export const TOKEN = 'okta-test-token-3b9f1e';

@@ -1,6 +1,6 @@
 /** OktaSource reading many groups' members at once, through its throttling executor, with the real SDK against the fake. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOktaFake, type OktaFake } from '../../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake } from '../../../dev/okta-fake.js';
 import { OktaSource } from '../../../src/sources/okta/okta-source.js';
 import type { GroupSelection, SourceGroup } from '../../../src/sources/source.js';
 import { oktaConfig, TOKEN } from './fixtures.js';

@@ -1,6 +1,6 @@
 /** Okta groups (readGroups) and app group assignments (resolveAppGroups) with the real SDK against the fake. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOktaFake, type OktaFake } from '../../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake } from '../../../dev/okta-fake.js';
 import { groupAttributes } from '../../../src/sources/okta/groups.js';
 import { OktaSource } from '../../../src/sources/okta/okta-source.js';
 import { SourceReadError, type GroupSelection, type SourceGroup } from '../../../src/sources/source.js';

@@ -1,6 +1,6 @@
 /** Incremental reads (changeCursor / readUserChanges) of the Okta adapter against the fake. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOktaFake, type OktaFake } from '../../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake } from '../../../dev/okta-fake.js';
 import { OktaSource } from '../../../src/sources/okta/okta-source.js';
 import { CursorExpiredError, isIncremental, type IncrementalRead, type SourceUser } from '../../../src/sources/source.js';
 import { oktaConfig, QUERY, TOKEN } from './fixtures.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOktaFake, type OktaFake } from '../../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake } from '../../../dev/okta-fake.js';
 import { OktaSource } from '../../../src/sources/okta/okta-source.js';
 import { SourceReadError } from '../../../src/sources/source.js';
 import { oktaConfig, QUERY, readAll } from './fixtures.js';

@@ -1,6 +1,6 @@
 /** The Okta adapter with the real @okta/okta-sdk-nodejs against the loopback Okta fake. */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOktaFake, type OktaFake } from '../../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake } from '../../../dev/okta-fake.js';
 import { OktaSource } from '../../../src/sources/okta/okta-source.js';
 import { SourceReadError } from '../../../src/sources/source.js';
 import { oktaConfig, QUERY, readAll, TOKEN } from './fixtures.js';

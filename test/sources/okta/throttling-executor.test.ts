@@ -4,7 +4,7 @@
  */
 import { Client } from '@okta/okta-sdk-nodejs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOktaFake, type OktaFake } from '../../../src/dev/okta-fake.js';
+import { startOktaFake, type OktaFake } from '../../../dev/okta-fake.js';
 import { OktaSource } from '../../../src/sources/okta/okta-source.js';
 import { ThrottleBudgetError, ThrottlingRequestExecutor } from '../../../src/sources/okta/throttling-executor.js';
 import type { ReadStats } from '../../../src/sources/source.js';

@@ -4,7 +4,7 @@
  * an id are reported rather than used, and refused credentials end the read at once.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startOktaFake, type MalformedListing, type OktaFake } from '../../../src/dev/okta-fake.js';
+import { startOktaFake, type MalformedListing, type OktaFake } from '../../../dev/okta-fake.js';
 import { OktaSource } from '../../../src/sources/okta/okta-source.js';
 import { SourceReadError, type RejectedObject, type SourceGroup, type SourceUser, type UserChanges } from '../../../src/sources/source.js';
 import { oktaConfig, readAll, TOKEN } from './fixtures.js';

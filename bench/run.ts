@@ -7,12 +7,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { MappingConfig } from '../config/schema.js';
-import { planMembershipChanges } from '../engine/group-plan.js';
-import { planUserChanges, type ObservedUser } from '../engine/plan.js';
-import { compileMappings, mapObject, type MappingEnvironment } from '../mapping/map.js';
-import type { SourceUser } from '../sources/source.js';
-import type { Link } from '../state/store.js';
+import type { MappingConfig } from '../src/config/schema.js';
+import { planMembershipChanges } from '../src/engine/group-plan.js';
+import { planUserChanges, type ObservedUser } from '../src/engine/plan.js';
+import { compileMappings, mapObject, type MappingEnvironment } from '../src/mapping/map.js';
+import type { SourceUser } from '../src/sources/source.js';
+import type { Link } from '../src/state/store.js';
 
 interface Result {
   readonly name: string;

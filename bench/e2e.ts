@@ -26,8 +26,9 @@ import { CLIENT_SECRET_ENV, createBody, graphUser, MAPPINGS, SCIM_TOKEN_ENV, use
 import { cycleSummary, HttpsJson, runTimed, startJsonLineProcess, type JsonLineProcess, type TimedRun } from './e2e/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
-const DIST = join(ROOT, 'dist');
-const CLI = join(DIST, 'main.js');
+const CLI = join(ROOT, 'dist', 'main.js');
+// The fakes and the ceiling loop are built beside the product (npm run build:dev), not into it.
+const DEV_DIST = join(ROOT, 'dist-dev');
 const SCENARIOS = ['initial', 'incremental', 'full', 'changed', 'kill', 'groups'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
@@ -100,7 +101,7 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
     // ---- the directory ------------------------------------------------------------------
     const seedStart = performance.now();
     writeSeed(join(dir, 'seed.json'), options.users, options.scenarios.has('groups') ? options.groups : 0);
-    const graph = await startJsonLineProcess<GraphInfo>(join(DIST, 'dev', 'graph-fake.js'), [
+    const graph = await startJsonLineProcess<GraphInfo>(join(DEV_DIST, 'dev', 'graph-fake.js'), [
       '--port', '0', '--seed', join(dir, 'seed.json'), '--cert-dir', dir,
       '--tenant', randomUUID(), '--client-id', randomUUID(), '--client-secret', clientSecret, '--page-size', '999',
     ]);
@@ -118,14 +119,14 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
       [CLIENT_SECRET_ENV]: clientSecret,
     };
     const startScim = async (): Promise<JsonLineProcess<ScimInfo>> => {
-      const scim = await startJsonLineProcess<ScimInfo>(join(DIST, 'dev', 'fast-scim-server.js'), ['--port', '0', '--token', scimToken]);
+      const scim = await startJsonLineProcess<ScimInfo>(join(DEV_DIST, 'dev', 'fast-scim-server.js'), ['--port', '0', '--token', scimToken]);
       running.push(scim);
       return scim;
     };
     const ceiling = async (when: string): Promise<void> => {
       const scim = await startScim();
       const run = await startJsonLineProcess<CeilingResult>(
-        join(DIST, 'bench', 'ceiling.js'),
+        join(DEV_DIST, 'bench', 'ceiling.js'),
         ['--url', scim.info.url, '--users', String(options.ceilingUsers), '--concurrency', String(options.concurrency)],
         { ...process.env, [SCIM_TOKEN_ENV]: scimToken },
       );

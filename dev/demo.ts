@@ -13,7 +13,8 @@ import { startGraphFake } from './graph-fake.js';
 import { startScimServer } from './scim-server.js';
 import { writeTestCertificate } from './tls.js';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'main.js');
+// The demo is built into dist-dev/dev/; the product it runs is the one in dist/.
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'main.js');
 // Demo-only credentials for the local fakes; a real deployment passes its own through the environment.
 const DEMO_SECRET = 'demo-client-secret';
 const DEMO_TOKEN = 'demo-scim-token';

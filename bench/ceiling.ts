@@ -4,7 +4,7 @@
  * SCIM server (and this machine) allows; provisiond's rate is reported as a fraction of it.
  * Runs as its own process, like provisiond, so neither shares an event loop with the bench.
  *
- *   node dist/bench/ceiling.js --url URL --users N --concurrency C [--prefix P]   (token in $BENCH_SCIM_TOKEN)
+ *   node dist-dev/bench/ceiling.js --url URL --users N --concurrency C [--prefix P]   (token in $BENCH_SCIM_TOKEN)
  * prints {"requests","failures","ms","perSecond","cpuMs"}.
  */
 import { performance } from 'node:perf_hooks';
