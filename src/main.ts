@@ -11,6 +11,7 @@ import { Command, Option } from 'commander';
 import { registerExpr } from './cli/commands/expr.js';
 import { registerPlan } from './cli/commands/plan.js';
 import { registerPreview } from './cli/commands/preview.js';
+import { registerReset } from './cli/commands/reset.js';
 import type { RootOptions } from './cli/commands/run.js';
 import { registerSchema } from './cli/commands/schema.js';
 import { registerStatus } from './cli/commands/status.js';
@@ -38,6 +39,7 @@ registerPreview(program);
 registerExpr(program);
 registerSchema(program);
 registerStatus(program);
+registerReset(program);
 
 // The container's ENTRYPOINT is provisiond, so `docker run IMAGE provisiond --sync-now` arrives with a leading "provisiond".
 const args = process.argv.slice(2);

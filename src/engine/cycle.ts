@@ -72,8 +72,8 @@ export interface CycleReport {
   readonly durationMs: number;
 }
 
-const READ_COUNT_CURSOR = 'users.readCount';
-const QUARANTINE_CURSOR = 'quarantine';
+export const READ_COUNT_CURSOR = 'users.readCount';
+export const QUARANTINE_CURSOR = 'quarantine';
 
 /** The job's quarantine, if any (also read by status and metrics). */
 export function readQuarantine(store: StateStore, job: string): QuarantineState | undefined {

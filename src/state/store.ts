@@ -92,6 +92,19 @@ export interface LinkCount {
   readonly count: number;
 }
 
+/** What the state database holds of one job, as `provisiond reset` reports it. */
+export interface JobStateCounts {
+  /** Live (not deleted) links. */
+  readonly userLinks: number;
+  readonly groupLinks: number;
+  /** Links of objects provisiond deleted, kept so that "only what we linked" holds. */
+  readonly deletedLinks: number;
+  readonly memberships: number;
+  readonly sourceGroups: number;
+  readonly pending: number;
+  readonly cursors: readonly string[];
+}
+
 interface LeaseRow {
   name: string;
   holder: string;
@@ -542,6 +555,40 @@ export class StateStore {
         for (const member of group.memberIds) insertMember.run(job, id, member);
       }
       for (const [name, value] of Object.entries(write.cursors)) this.saveCursor(job, name, value);
+    })();
+  }
+
+  /** What `provisiond reset` would forget of a job: counts, and the names of its cursors. */
+  jobState(job: string): JobStateCounts {
+    const count = (sql: string, ...params: unknown[]) => (this.db.prepare(sql).get(...params) as { n: number }).n;
+    return {
+      userLinks: count("SELECT COUNT(*) AS n FROM links WHERE job = ? AND kind = 'user' AND state != 'deleted'", job),
+      groupLinks: count("SELECT COUNT(*) AS n FROM links WHERE job = ? AND kind = 'group' AND state != 'deleted'", job),
+      deletedLinks: count("SELECT COUNT(*) AS n FROM links WHERE job = ? AND state = 'deleted'", job),
+      memberships: count('SELECT COUNT(*) AS n FROM group_members WHERE job = ?', job),
+      sourceGroups: count('SELECT COUNT(*) AS n FROM source_groups WHERE job = ?', job),
+      pending: count('SELECT COUNT(*) AS n FROM pending WHERE job = ?', job),
+      cursors: this.db.prepare<[string], { name: string }>('SELECT name FROM cursors WHERE job = ? ORDER BY name').all(job).map((r) => r.name),
+    };
+  }
+
+  /**
+   * Forgets parts of what provisiond knows about a job, in one transaction (`provisiond reset`).
+   * `links` drops every user and group link and recorded membership; `sourceGroups` the IdP's
+   * groups as last read; `cursors` the named cursors; `escrow` every pending operation.
+   */
+  resetJob(job: string, parts: { readonly links: boolean; readonly sourceGroups: boolean; readonly cursors: readonly string[]; readonly escrow: boolean }): void {
+    this.db.transaction(() => {
+      if (parts.links) {
+        this.db.prepare('DELETE FROM links WHERE job = ?').run(job);
+        this.db.prepare('DELETE FROM group_members WHERE job = ?').run(job);
+      }
+      if (parts.sourceGroups) {
+        this.db.prepare('DELETE FROM source_groups WHERE job = ?').run(job);
+        this.db.prepare('DELETE FROM source_group_members WHERE job = ?').run(job);
+      }
+      for (const name of parts.cursors) this.deleteCursor(job, name);
+      if (parts.escrow) this.db.prepare('DELETE FROM pending WHERE job = ?').run(job);
     })();
   }
 

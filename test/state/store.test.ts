@@ -81,3 +81,34 @@ describe('StateStore', () => {
     store.close();
   });
 });
+
+describe('StateStore.resetJob', () => {
+  it('forgets the parts asked for, of that job only, and counts what it holds', () => {
+    const store = StateStore.open(dbPath());
+    for (const job of ['a', 'b']) {
+      store.saveLink(job, 'user', { sourceId: 'u1', targetId: 't1', label: 'ada', state: 'active', attributes: {} });
+      store.saveLink(job, 'user', { sourceId: 'u2', targetId: 't2', label: 'bob', state: 'deleted', attributes: {} });
+      store.saveLink(job, 'group', { sourceId: 'g1', targetId: 'tg1', label: 'Sales', state: 'active', attributes: {} });
+      store.recordGroupMembers(job, 'g1', ['u1'], 'added');
+      store.saveSourceGroups(job, { replace: true, groups: [['g1', { attributes: {}, memberIds: new Set(['u1']) }]], cursors: { 'groups.changeCursor': 'c' } });
+      store.saveCursor(job, 'users.changeCursor', 'x');
+      store.saveCursor(job, 'quarantine', '{}');
+      store.recordFailure(job, 'user', { sourceId: 'u3', operation: 'create', label: 'cat', lastStatus: 400, lastError: 'no' });
+    }
+    expect(store.jobState('a')).toEqual({
+      userLinks: 1,
+      groupLinks: 1,
+      deletedLinks: 1,
+      memberships: 1,
+      sourceGroups: 1,
+      pending: 1,
+      cursors: ['groups.changeCursor', 'quarantine', 'users.changeCursor'],
+    });
+    store.resetJob('a', { links: true, sourceGroups: true, cursors: ['groups.changeCursor', 'users.changeCursor'], escrow: false });
+    expect(store.jobState('a')).toEqual({ userLinks: 0, groupLinks: 0, deletedLinks: 0, memberships: 0, sourceGroups: 0, pending: 1, cursors: ['quarantine'] });
+    store.resetJob('a', { links: false, sourceGroups: false, cursors: ['quarantine'], escrow: true });
+    expect(store.jobState('a')).toMatchObject({ pending: 0, cursors: [] });
+    expect(store.jobState('b')).toMatchObject({ userLinks: 1, groupLinks: 1, memberships: 1, pending: 1, cursors: ['groups.changeCursor', 'quarantine', 'users.changeCursor'] });
+    store.close();
+  });
+});
