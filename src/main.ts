@@ -27,6 +27,7 @@ const program = new Command()
   .option('--job <name>', 'limit --sync-now or plan to one job')
   .option('--allow-deletes', 'with --sync-now: let disables and deletes above safety.maxDeletes through, once')
   .option('--full', 'with --sync-now: read the whole directory, where the cycle would read only changes')
+  .option('--user <id or sign-in name>', 'with --sync-now and --job: provision this one user now (provision on demand), step by step; nothing else is sent')
   .showHelpAfterError()
   .action(async (options: RootOptions) => {
     const { runRoot } = await import('./cli/commands/run.js');

@@ -46,7 +46,7 @@ export function routeApi(directory: OktaDirectory, origin: string, request: ApiR
       case 'GET users':
         return listUsers(directory, origin, request.url);
       case 'GET users/:id': {
-        const user = directory.findUser(id as string);
+        const user = directory.findUserByKey(id as string);
         if (!user) throw new DirectoryError(`Not found: Resource not found: ${id as string} (User)`, 'notFound');
         return { status: 200, body: apiUser(user, origin) };
       }

@@ -135,6 +135,18 @@ export class OktaDirectory {
     return id === undefined ? undefined : this.userMap.get(id);
   }
 
+  /**
+   * As GET /api/v1/users/{id|login|login shortname} finds a user: by id, by login, or by the
+   * login's part before the @ when exactly one user's login has it.
+   */
+  findUserByKey(key: string): StoredUser | undefined {
+    const found = this.findUser(key);
+    if (found || key.includes('@')) return found;
+    const short = key.toLowerCase();
+    const hits = [...this.logins.entries()].filter(([login]) => login.split('@')[0] === short);
+    return hits.length === 1 ? this.userMap.get((hits[0] as [string, string])[1]) : undefined;
+  }
+
   createUser(input: UserInput): string {
     const login = input.profile.login;
     if (typeof login !== 'string' || login === '') throw new DirectoryError('profile.login is required', 'invalid');

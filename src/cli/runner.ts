@@ -10,6 +10,7 @@ import { createSource } from '../sources/index.js';
 import type { Source } from '../sources/source.js';
 import { StateStore } from '../state/store.js';
 import { runCycle, type CycleReport } from '../engine/cycle.js';
+import { failedOnDemand, provisionOnDemand, type OnDemandReport } from '../engine/on-demand.js';
 import { selectJobs } from './jobs.js';
 
 // Re-exported for the callers that import them from here; they live in jobs.ts so light commands need not load the engine.
@@ -57,9 +58,19 @@ async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<strin
     source = await createSource(sourceName, loaded.config.sources[sourceName]!);
     sources.set(sourceName, source);
   }
+  const client = clientFor(job, log);
+  try {
+    return await runCycle({ job, source, store, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options);
+  } finally {
+    // The client owns a keep-alive connection pool; a daemon runs a cycle every few minutes.
+    await client.close();
+  }
+}
+
+function clientFor(job: PreparedJob, log: Logger): ScimClient {
   const target = job.config.target;
   const jobLog = log.child({ job: job.config.name });
-  const client = new ScimClient({
+  return new ScimClient({
     baseUrl: target.url,
     token: target.token,
     concurrency: target.concurrency,
@@ -67,10 +78,25 @@ async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<strin
     maxRetries: target.maxRetries,
     onRetry: (e) => jobLog.warn({ method: e.method, path: e.path, status: e.status, waitMs: e.waitMs, attempt: e.attempt }, 'retrying SCIM request'),
   });
+}
+
+/**
+ * Provision on demand: one user of one job, now (the caller holds the job's lease). A source that
+ * cannot be set up fails the request's first step; nothing throws for what the IdP or app answer.
+ */
+export async function provisionUser(loaded: LoadedConfig, jobName: string, user: string, log: Logger, store: StateStore): Promise<OnDemandReport> {
+  const [job] = selectJobs(loaded, jobName) as [PreparedJob];
+  const sourceName = job.config.source;
+  let source: Source;
   try {
-    return await runCycle({ job, source, store, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options);
+    source = await createSource(sourceName, loaded.config.sources[sourceName]!);
+  } catch (error) {
+    return failedOnDemand(jobName, user, sourceName, `the source could not be set up: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const client = clientFor(job, log);
+  try {
+    return await provisionOnDemand({ job, source, store, client, log, env: realEnvironment }, user);
   } finally {
-    // The client owns a keep-alive connection pool; a daemon runs a cycle every few minutes.
     await client.close();
   }
 }

@@ -6,6 +6,7 @@
  */
 import type { LoadedConfig } from '../config/load.js';
 import type { CycleReport } from '../engine/cycle.js';
+import type { OnDemandReport } from '../engine/on-demand.js';
 import type { Logger } from '../log.js';
 import type { StateStore } from '../state/store.js';
 import { selectJobs } from '../cli/runner.js';
@@ -15,6 +16,9 @@ import { summarize, type CycleRequest, type CycleSummary } from './sync-protocol
 
 /** Runs one cycle of one job (the engine, through the CLI's runner); a seam for tests. */
 export type RunJob = (loaded: LoadedConfig, job: string, options: JobRunOptions) => Promise<CycleReport>;
+
+/** Provisions one user of one job (provision on demand); a seam for tests. */
+export type RunUser = (loaded: LoadedConfig, job: string, user: string) => Promise<OnDemandReport>;
 
 export interface JobRunOptions {
   readonly allowDeletes: boolean;
@@ -43,6 +47,8 @@ export interface CycleCoordinatorDependencies {
   readonly leases: Leases;
   readonly log: Logger;
   readonly runJob: RunJob;
+  /** Provision on demand (POST /sync with a user); without it, such requests are refused. */
+  readonly runUser?: RunUser;
   readonly metrics?: DaemonMetrics;
   /** Told after each cycle of a job, e.g. to log its next run. */
   readonly onCycleEnd?: (job: string) => void;
@@ -90,6 +96,41 @@ export class CycleCoordinator {
       ),
     );
     return summaries.filter((s): s is CycleSummary => s !== undefined);
+  }
+
+  /**
+   * Provision on demand: one user of one job, in the job's lane like a requested cycle (after the
+   * one running, under the job's lease). Throws UsageError for an unknown job.
+   */
+  async provisionUser(jobName: string, user: string): Promise<OnDemandReport> {
+    if (this.stopping.signal.aborted) throw new ShuttingDownError();
+    const runUser = this.deps.runUser;
+    if (!runUser) throw new UnavailableError('this daemon does not provision single users');
+    const [job] = selectJobs(this.deps.config(), jobName).map((j) => j.config.name) as [string];
+    const lane = this.lane(job);
+    lane.size++;
+    const run = lane.tail.then(async () => {
+      if (this.stopping.signal.aborted) throw new ShuttingDownError();
+      const lease = jobLeaseName(job);
+      await this.deps.leases.acquire(lease, {
+        signal: this.stopping.signal,
+        onWait: (holder) => this.deps.log.info({ job, holder: describeHolder(holder) }, 'waiting for another process to finish its cycle of this job'),
+      });
+      this.deps.log.info({ job, user }, 'provision on demand starting');
+      const running = runUser(this.deps.config(), job, user);
+      this.inFlight.set(job, running);
+      try {
+        return await running;
+      } finally {
+        this.inFlight.delete(job);
+        this.deps.leases.release(lease);
+      }
+    });
+    lane.tail = run.then(
+      () => lane.size--,
+      () => lane.size--,
+    );
+    return run;
   }
 
   isRunning(job: string): boolean {

@@ -5,12 +5,12 @@
  */
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
-import { runJobs } from '../cli/runner.js';
+import { provisionUser, runJobs } from '../cli/runner.js';
 import { loadSourceAdapters } from '../sources/index.js';
 import type { Logger } from '../log.js';
 import { StateStore } from '../state/store.js';
 import { watchConfigFile } from './config-watch.js';
-import { CycleCoordinator, UnavailableError, type RunJob } from './cycles.js';
+import { CycleCoordinator, UnavailableError, type RunJob, type RunUser } from './cycles.js';
 import { startHttpServer, type DaemonHttpServer, type Readiness } from './http.js';
 import { currentProcessOwner, DAEMON_LEASE, describeHolder, Leases, type LeaseTiming } from './lock.js';
 import { DaemonMetrics } from './metrics.js';
@@ -23,6 +23,7 @@ export interface DaemonOptions {
   /** Ends the process. */
   readonly exit?: (code: number) => void;
   readonly runJob?: RunJob;
+  readonly runUser?: RunUser;
   readonly leaseTiming?: LeaseTiming;
 }
 
@@ -55,6 +56,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
       return report;
     });
 
+  const runUser: RunUser = options.runUser ?? ((loaded, job, user) => provisionUser(loaded, job, user, log, store));
+
   let servingDatabase = false;
   let stopping = false;
   const giveUpWaiting = new AbortController();
@@ -72,6 +75,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     leases,
     log,
     runJob,
+    runUser,
     metrics,
     onCycleEnd: (job) => {
       const next = scheduler.nextRun(job);
@@ -120,6 +124,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
         sync: (request) => {
           if (!servingDatabase) throw new UnavailableError('another provisiond daemon serves this state database; this one is waiting for it to stop');
           return coordinator.request(request);
+        },
+        provisionUser: (job, user) => {
+          if (!servingDatabase) throw new UnavailableError('another provisiond daemon serves this state database; this one is waiting for it to stop');
+          return coordinator.provisionUser(job, user);
         },
         syncToken: () => current.config.server.token,
         onSyncRequest: (result) => metrics.observeSyncRequest(result),

@@ -3,10 +3,11 @@
  * becoming a second writer, and bring back the daemon's outcome.
  */
 import { request as httpRequest } from 'node:http';
+import type { OnDemandReport } from '../engine/on-demand.js';
 import { parseSyncResponse, toRequestBody, type CycleRequest, type CycleSummary } from './sync-protocol.js';
 
 export type HandoffResult =
-  | { readonly kind: 'done'; readonly reports: readonly CycleSummary[] }
+  | { readonly kind: 'done'; readonly reports: readonly CycleSummary[]; /** For a one-user request. */ readonly user?: OnDemandReport }
   /** The daemon answered but did not run it (401/403 token mismatch, 503 shutting down, …). */
   | { readonly kind: 'refused'; readonly status: number; readonly message: string }
   /** The daemon does not know the job (its config differs from ours). */
@@ -50,7 +51,11 @@ export function handToDaemon(address: string, token: string, request: CycleReque
           const message = typeof error === 'string' ? error : `HTTP ${status}`;
           if (status === 200) {
             const answer = parseSyncResponse(parsed);
-            resolve(answer ? { kind: 'done', reports: answer.reports } : { kind: 'refused', status, message: 'the daemon answered with something other than cycle reports' });
+            resolve(
+              answer
+                ? { kind: 'done', reports: answer.reports, ...(answer.user ? { user: answer.user } : {}) }
+                : { kind: 'refused', status, message: 'the daemon answered with something other than cycle reports' },
+            );
           } else if (status === 404) {
             resolve({ kind: 'unknown-job', message });
           } else {

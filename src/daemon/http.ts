@@ -6,9 +6,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
+import type { OnDemandReport } from '../engine/on-demand.js';
 import { UsageError } from '../cli/runner.js';
 import { UnavailableError } from './cycles.js';
-import { parseSyncRequest, type CycleRequest, type CycleSummary, type SyncErrorBody, type SyncResponseBody } from './sync-protocol.js';
+import { parseSyncRequest, summarizeOnDemand, type CycleRequest, type CycleSummary, type SyncErrorBody, type SyncResponseBody } from './sync-protocol.js';
 
 export interface Readiness {
   readonly ready: boolean;
@@ -21,6 +22,8 @@ export interface HttpHandlers {
   metrics(): Promise<{ contentType: string; body: string }>;
   /** Runs the requested cycles and resolves with their summaries. */
   sync(request: CycleRequest): Promise<CycleSummary[]>;
+  /** Provisions one user of one job (a request with a user); without it, such requests are refused. */
+  provisionUser?(job: string, user: string): Promise<OnDemandReport>;
   /** The token POST /sync requires, from the config in force; undefined disables POST /sync. */
   syncToken(): string | undefined;
   onSyncRequest?(result: 'accepted' | 'unauthorized' | 'disabled' | 'invalid'): void;
@@ -126,8 +129,16 @@ async function handleSync(req: IncomingMessage, res: ServerResponse, handlers: H
     handlers.onSyncRequest?.('invalid');
     return sendJson(res, 400, { error: request.error });
   }
+  if (request.user !== undefined && !handlers.provisionUser) {
+    handlers.onSyncRequest?.('invalid');
+    return sendJson(res, 400, { error: 'this daemon does not provision single users' });
+  }
   handlers.onSyncRequest?.('accepted');
   try {
+    if (request.user !== undefined && handlers.provisionUser) {
+      const report = await handlers.provisionUser(request.jobName as string, request.user);
+      return sendJson(res, 200, { reports: [summarizeOnDemand(report)], user: report } satisfies SyncResponseBody);
+    }
     const reports = await handlers.sync(request);
     sendJson(res, 200, { reports } satisfies SyncResponseBody);
   } catch (error) {

@@ -6,18 +6,19 @@
  */
 import type { LoadedConfig } from '../config/load.js';
 import { cycleOutcomeLevel, type Logger } from '../log.js';
-import { runJobs, selectJobs, UsageError } from '../cli/runner.js';
+import { provisionUser, runJobs, selectJobs, UsageError } from '../cli/runner.js';
+import { failedOnDemand, type OnDemandReport } from '../engine/on-demand.js';
 import type { LeaseRecord, StateStore } from '../state/store.js';
 import { handToDaemon } from './handoff.js';
 import { currentProcessOwner, DAEMON_LEASE, describeHolder, jobLeaseName, Leases, staleReason, type LeaseOwner, type LeaseTiming } from './lock.js';
-import { summarize, type CycleRequest, type CycleSummary } from './sync-protocol.js';
+import { summarize, type CycleRequest, type CycleSummary, type SyncResponseBody } from './sync-protocol.js';
 
 export async function syncNow(loaded: LoadedConfig, request: CycleRequest, store: StateStore, log: Logger, timing?: LeaseTiming): Promise<CycleSummary[]> {
   const jobs = selectJobs(loaded, request.jobName);
   const leases = new Leases(store, currentProcessOwner(), log, timing);
   try {
     const handedOff = await tryDaemon(loaded, request, store, leases, log);
-    if (handedOff) return handedOff;
+    if (handedOff) return [...handedOff.reports];
     const summaries: CycleSummary[] = [];
     for (const job of jobs) {
       const name = job.config.name;
@@ -33,6 +34,34 @@ export async function syncNow(loaded: LoadedConfig, request: CycleRequest, store
       }
     }
     return summaries;
+  } finally {
+    leases.releaseAll();
+  }
+}
+
+/**
+ * `--sync-now --user`: provision one user of one job now — by the running daemon when there is
+ * one, else here under the job's lease, after the cycle that holds it has ended. Like a cycle,
+ * and unlike one, it moves no cursor: the next cycle still sends every other change.
+ */
+export async function provisionUserNow(loaded: LoadedConfig, jobName: string, user: string, store: StateStore, log: Logger, timing?: LeaseTiming): Promise<OnDemandReport> {
+  const [job] = selectJobs(loaded, jobName);
+  const leases = new Leases(store, currentProcessOwner(), log, timing);
+  const request: CycleRequest = { jobName, allowDeletes: false, full: false, user };
+  try {
+    const handedOff = await tryDaemon(loaded, request, store, leases, log);
+    if (handedOff) {
+      return handedOff.user ?? failedOnDemand(jobName, user, job?.config.source ?? '?', 'the daemon answered without provisioning the user (it may run an older provisiond)');
+    }
+    const lease = jobLeaseName(jobName);
+    await leases.acquire(lease, {
+      onWait: (holder) => log.info({ job: jobName, holder: describeHolder(holder) }, 'waiting for the cycle another process is running of this job to end'),
+    });
+    try {
+      return await provisionUser(loaded, jobName, user, log, store);
+    } finally {
+      leases.release(lease);
+    }
   } finally {
     leases.releaseAll();
   }
@@ -54,8 +83,8 @@ export function chooseHandoff(daemon: LeaseRecord | undefined, self: LeaseOwner,
   return { kind: 'hand-off', daemon: { ...daemon, address: daemon.address }, token };
 }
 
-/** The daemon's reports when it ran the request; undefined when this process should run it. */
-async function tryDaemon(loaded: LoadedConfig, request: CycleRequest, store: StateStore, leases: Leases, log: Logger): Promise<CycleSummary[] | undefined> {
+/** The daemon's answer when it ran the request; undefined when this process should run it. */
+async function tryDaemon(loaded: LoadedConfig, request: CycleRequest, store: StateStore, leases: Leases, log: Logger): Promise<SyncResponseBody | undefined> {
   const choice = chooseHandoff(store.lease(DAEMON_LEASE), leases.owner, loaded.config.server.token);
   if (choice.kind === 'run-here') {
     if (choice.daemon && choice.reason) {
@@ -65,22 +94,24 @@ async function tryDaemon(loaded: LoadedConfig, request: CycleRequest, store: Sta
   }
   const { daemon, token } = choice;
   const where = { daemon: describeHolder(daemon), address: daemon.address };
-  log.info(where, 'handing the cycle to the running daemon');
+  log.info(where, request.user === undefined ? 'handing the cycle to the running daemon' : 'handing the request to the running daemon');
   const result = await handToDaemon(daemon.address, token, request);
   switch (result.kind) {
     case 'done':
       if (result.reports.length === 0) {
         const message = 'the daemon ran no cycle (its config may have dropped the job)';
         log.error(where, message);
-        return [{ job: request.jobName ?? '*', outcome: 'failed', message, counts: {}, durationMs: 0 }];
+        return { reports: [{ job: request.jobName ?? '*', outcome: 'failed', message, counts: {}, durationMs: 0 }] };
       }
+      // One user's steps are logged by the daemon that ran them, and printed by the caller.
+      if (result.user) return { reports: result.reports, user: result.user };
       for (const report of result.reports) {
         log[cycleOutcomeLevel(report.outcome)](
           { job: report.job, runId: report.runId, outcome: report.outcome, durationMs: report.durationMs, counts: report.counts, ...(report.message ? { reason: report.message } : {}), ranBy: where.daemon },
           `cycle ${report.outcome}`,
         );
       }
-      return [...result.reports];
+      return { reports: result.reports };
     case 'unknown-job':
       throw new UsageError(`the running daemon (${where.daemon}) refused the request: ${result.message}`);
     case 'refused':

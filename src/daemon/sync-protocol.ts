@@ -2,7 +2,9 @@
  * What `POST /sync` takes and answers: shared by the daemon's HTTP endpoint and the `--sync-now`
  * that hands its cycle to a running daemon, so both report the same outcome.
  */
+import { z } from 'zod';
 import type { CycleOutcome, CycleReport } from '../engine/cycle.js';
+import type { OnDemandReport } from '../engine/on-demand.js';
 
 export interface CycleRequest {
   /** One job, or every job when undefined. */
@@ -11,6 +13,8 @@ export interface CycleRequest {
   readonly allowDeletes: boolean;
   /** Force a full read where the cycle would read only changes. */
   readonly full: boolean;
+  /** Provision this one user of the job (source id or sign-in name) instead of running a cycle. */
+  readonly user?: string;
 }
 
 /** A cycle's result without its plan: what crosses the wire and what `--sync-now` prints. */
@@ -25,6 +29,14 @@ export interface CycleSummary {
 
 export interface SyncResponseBody {
   readonly reports: readonly CycleSummary[];
+  /** For a request with a user: its steps, as `--sync-now --user` prints them. */
+  readonly user?: OnDemandReport;
+}
+
+/** A one-user request's outcome as a cycle summary, so status-minded callers read both alike. */
+export function summarizeOnDemand(report: OnDemandReport): CycleSummary {
+  const failed = report.steps.find((s) => s.outcome === 'failed');
+  return { job: report.job, outcome: report.outcome, ...(failed ? { message: failed.detail } : {}), counts: {}, durationMs: report.durationMs };
 }
 
 export interface SyncErrorBody {
@@ -42,22 +54,43 @@ export function summarize(report: CycleReport): CycleSummary {
   };
 }
 
-/** The request body as JSON (`{"job"?, "allowDeletes"?, "full"?}`), or what is wrong with it. */
+/** The request body as JSON (`{"job"?, "allowDeletes"?, "full"?, "user"?}`), or what is wrong with it. */
 export function parseSyncRequest(body: unknown): CycleRequest | { error: string } {
   if (body === undefined) return { allowDeletes: false, full: false };
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return { error: 'expected a JSON object' };
-  const { job, allowDeletes, full, ...rest } = body as Record<string, unknown>;
+  const { job, allowDeletes, full, user, ...rest } = body as Record<string, unknown>;
   const unknownKeys = Object.keys(rest);
-  if (unknownKeys.length > 0) return { error: `unknown key(s) ${unknownKeys.map((k) => `"${k}"`).join(', ')}; allowed: job, allowDeletes, full` };
+  if (unknownKeys.length > 0) return { error: `unknown key(s) ${unknownKeys.map((k) => `"${k}"`).join(', ')}; allowed: job, allowDeletes, full, user` };
   if (job !== undefined && (typeof job !== 'string' || job === '')) return { error: '"job" must be a job name' };
   if (allowDeletes !== undefined && typeof allowDeletes !== 'boolean') return { error: '"allowDeletes" must be true or false' };
   if (full !== undefined && typeof full !== 'boolean') return { error: '"full" must be true or false' };
-  return { ...(job === undefined ? {} : { jobName: job }), allowDeletes: allowDeletes ?? false, full: full ?? false };
+  if (user !== undefined) {
+    if (typeof user !== 'string' || user === '') return { error: '"user" must be a source id or sign-in name' };
+    if (job === undefined) return { error: '"user" needs "job": a user is provisioned by one job' };
+    if (allowDeletes === true || full === true) return { error: '"user" provisions one user: "allowDeletes" and "full" do not apply' };
+  }
+  return { ...(job === undefined ? {} : { jobName: job }), allowDeletes: allowDeletes ?? false, full: full ?? false, ...(user === undefined ? {} : { user }) };
 }
 
 export function toRequestBody(request: CycleRequest): Record<string, unknown> {
-  return { ...(request.jobName === undefined ? {} : { job: request.jobName }), allowDeletes: request.allowDeletes, full: request.full };
+  return {
+    ...(request.jobName === undefined ? {} : { job: request.jobName }),
+    allowDeletes: request.allowDeletes,
+    full: request.full,
+    ...(request.user === undefined ? {} : { user: request.user }),
+  };
 }
+
+/** A daemon's one-user answer: its steps are printed and its outcome is the exit code, so it is checked first. */
+const onDemandReportSchema = z.object({
+  job: z.string(),
+  user: z.string(),
+  sourceId: z.string().optional(),
+  targetId: z.string().optional(),
+  outcome: z.enum(['success', 'failed']),
+  steps: z.array(z.object({ step: z.number().int(), title: z.string(), outcome: z.enum(['ok', 'skipped', 'failed']), detail: z.string() })),
+  durationMs: z.number(),
+});
 
 const OUTCOMES: ReadonlySet<string> = new Set<CycleOutcome>(['success', 'failed', 'partial', 'guarded', 'quarantined']);
 
@@ -78,5 +111,9 @@ export function parseSyncResponse(body: unknown): SyncResponseBody | undefined {
       report.counts !== null
     );
   });
-  return valid ? { reports: reports as CycleSummary[] } : undefined;
+  if (!valid) return undefined;
+  const user = (body as { user?: unknown }).user;
+  if (user === undefined) return { reports: reports as CycleSummary[] };
+  const parsed = onDemandReportSchema.safeParse(user);
+  return parsed.success ? { reports: reports as CycleSummary[], user: parsed.data } : undefined;
 }

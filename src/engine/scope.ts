@@ -11,6 +11,19 @@ export interface UserScope {
   /** Attributes the filters read, for the source's $select. */
   readonly attributes: readonly string[];
   classify(user: SourceUser): UserStatus;
+  /** The status with what decided it: the membership (scope groups or app), or the first filter that does not hold. */
+  explain(user: SourceUser): ScopeVerdict;
+}
+
+export interface ScopeVerdict {
+  readonly status: UserStatus;
+  /** For outOfScope: not among the scope groups' members or the app's assignees, or a filter that does not hold. */
+  readonly failed?: 'membership' | ScopeFilterConfig;
+}
+
+/** A scoping filter as an admin wrote it: `department EQUALS "Sales"`, `mail IS NOT NULL`. */
+export function describeFilter(filter: ScopeFilterConfig): string {
+  return `${filter.attribute} ${filter.operator}${filter.value === undefined ? '' : ` ${JSON.stringify(String(filter.value))}`}`;
 }
 
 /**
@@ -18,16 +31,18 @@ export interface UserScope {
  */
 export function compileUserScope(filters: readonly ScopeFilterConfig[], groupMembers?: ReadonlySet<string>): UserScope {
   const predicates = filters.map(compileFilter);
+  const explain = (user: SourceUser): ScopeVerdict => {
+    // Soft-deleted outranks disabled outranks out of scope: the most permanent reason decides the rule.
+    if (user.deleted) return { status: 'softDeleted' };
+    if (!user.enabled) return { status: 'disabled' };
+    if (groupMembers && !groupMembers.has(user.id)) return { status: 'outOfScope', failed: 'membership' };
+    for (let i = 0; i < predicates.length; i++) if (!(predicates[i] as (a: Attributes) => boolean)(user.attributes)) return { status: 'outOfScope', failed: filters[i] as ScopeFilterConfig };
+    return { status: 'active' };
+  };
   return {
     attributes: filters.map((f) => f.attribute),
-    classify(user) {
-      // Soft-deleted outranks disabled outranks out of scope: the most permanent reason decides the rule.
-      if (user.deleted) return 'softDeleted';
-      if (!user.enabled) return 'disabled';
-      if (groupMembers && !groupMembers.has(user.id)) return 'outOfScope';
-      for (const matches of predicates) if (!matches(user.attributes)) return 'outOfScope';
-      return 'active';
-    },
+    classify: (user) => explain(user).status,
+    explain,
   };
 }
 

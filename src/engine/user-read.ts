@@ -252,7 +252,8 @@ export function saveReadCursor(store: StateStore, job: PreparedJob, read: UserRe
   }
 }
 
-async function scopeMembers(
+/** Members of the job's scope groups and app assignments (both: the users in each), or undefined when every user is in scope. */
+export async function scopeMembers(
   job: PreparedJob,
   source: Source,
   groupMembers: ReadonlySet<string> | undefined,
@@ -275,7 +276,8 @@ async function scopeMembers(
   return members;
 }
 
-function observeUser(user: SourceUser, scope: UserScope, context: UserReadContext): ObservedUser {
+/** One source user as the plan stage sees it: scoped, mapped, with its first-contact lookups. */
+export function observeUser(user: SourceUser, scope: UserScope, context: Pick<UserReadContext, 'job' | 'env'>): ObservedUser {
   const { job, env } = context;
   const matchRules = job.config.users.match;
   const status = scope.classify(user);

@@ -489,6 +489,12 @@ export class StateStore {
     return members;
   }
 
+  /** The groups a user is recorded a member of (what the target confirmed): group source ids. */
+  groupsOfMember(job: string, userSourceId: string): Set<string> {
+    const rows = this.statement('SELECT group_source_id FROM group_members WHERE job = ? AND user_source_id = ?').all(job, userSourceId) as { group_source_id: string }[];
+    return new Set(rows.map((r) => r.group_source_id));
+  }
+
   /** Records members the target confirmed adding (or removing), in one transaction per request. */
   recordGroupMembers(job: string, groupSourceId: string, userSourceIds: readonly string[], change: 'added' | 'removed'): void {
     const statement =

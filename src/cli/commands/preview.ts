@@ -9,12 +9,14 @@ export function registerPreview(program: Command): void {
     .command('preview')
     .description('read one user from the source and print the SCIM resource provisiond would send on create and on update (sends nothing)')
     .option('--job <name>', 'the job whose scope and mappings apply (required)')
-    .requiredOption('--user <id or userName>', 'source object id, or sign-in name (userPrincipalName / Okta login)')
-    .action(async (options: { job?: string; user: string }, command: Command) => {
-      // --job is also a root option (for --sync-now), and commander gives it to whichever parses it first.
-      const globals = command.optsWithGlobals<GlobalOptions>();
+    .option('--user <id or userName>', 'source object id, or sign-in name (userPrincipalName / Okta login) (required)')
+    .action(async (options: { job?: string; user?: string }, command: Command) => {
+      // --job and --user are also root options (for --sync-now), and commander gives them to whichever parses them first.
+      const globals = command.optsWithGlobals<GlobalOptions & { user?: string }>();
       const jobName = options.job ?? globals.job;
       if (!jobName) command.error("error: required option '--job <name>' not specified", { exitCode: EXIT.config });
+      const userRef = options.user ?? globals.user;
+      if (!userRef) command.error("error: required option '--user <id or userName>' not specified", { exitCode: EXIT.config });
       const { loadOrExit } = await import('../load.js'); // the config schema (zod, yaml) loads only when a command reads a config
       const loaded = loadOrExit(globals.config);
       const [job] = selectJobs(loaded, jobName);
@@ -30,9 +32,9 @@ export function registerPreview(program: Command): void {
       const source = await createSource(job.config.source, loaded.config.sources[job.config.source]!);
       const matchSources = job.config.users.match.map((r) => r.source);
       const filters = job.config.scope.filters;
-      const user = await source.readUser(options.user, { attributes: [...job.users.sourceAttributes, ...filters.map((f) => f.attribute), ...matchSources] });
+      const user = await source.readUser(userRef, { attributes: [...job.users.sourceAttributes, ...filters.map((f) => f.attribute), ...matchSources] });
       if (!user) {
-        process.stderr.write(`source "${job.config.source}" has no user "${options.user}"\n`);
+        process.stderr.write(`source "${job.config.source}" has no user "${userRef}"\n`);
         process.exitCode = EXIT.failed;
         return;
       }

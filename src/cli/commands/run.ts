@@ -3,10 +3,12 @@ import { createLogger } from '../../log.js';
 import { StateStore } from '../../state/store.js';
 import { EXIT } from '../exit.js';
 import { loadOrExit, type GlobalOptions } from '../load.js';
-import { UsageError } from '../jobs.js';
+import { selectJobs, UsageError } from '../jobs.js';
+import type { LoadedConfig, PreparedJob } from '../../config/load.js';
 
 export interface RootOptions extends GlobalOptions {
   full?: boolean;
+  user?: string;
 }
 
 /**
@@ -16,10 +18,17 @@ export interface RootOptions extends GlobalOptions {
 export async function runRoot(options: RootOptions): Promise<void> {
   if (!options.syncNow) {
     // A daemon that deleted past the guard on every cycle, or ran one job only, would surprise everyone.
-    const misplaced = [options.allowDeletes && '--allow-deletes', options.full && '--full', options.job !== undefined && '--job'].filter(Boolean);
+    const misplaced = [options.allowDeletes && '--allow-deletes', options.full && '--full', options.job !== undefined && '--job', options.user !== undefined && '--user'].filter(Boolean);
     if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')} only go with --sync-now (or plan)`);
   }
+  if (options.user !== undefined && (options.full || options.allowDeletes)) {
+    throw new UsageError('--user provisions one user: --full and --allow-deletes do not apply to it');
+  }
   const loaded = loadOrExit(options.config);
+  if (options.syncNow && options.user !== undefined) {
+    await provisionOne(loaded, options.job, options.user);
+    return;
+  }
   const log = createLogger(loaded.config.log.level);
   if (options.syncNow) {
     // The daemon's modules (HTTP server, metrics, scheduler) load only for the daemon, and the reverse.
@@ -35,6 +44,26 @@ export async function runRoot(options: RootOptions): Promise<void> {
   }
   const { runDaemon } = await import('../../daemon/daemon.js');
   await runDaemon({ configFile: options.config, loaded, log });
+}
+
+/** `--sync-now --user`: the steps on stdout (logs on stderr, as for plan), exit 0 or 1. */
+async function provisionOne(loaded: LoadedConfig, jobName: string | undefined, user: string): Promise<void> {
+  if (jobName === undefined && loaded.jobs.length !== 1) {
+    throw new UsageError(`--user needs --job: ${loaded.file} has ${loaded.jobs.length} jobs (${loaded.jobs.map((j) => j.config.name).join(', ')})`);
+  }
+  const job = selectJobs(loaded, jobName ?? loaded.jobs[0]?.config.name)[0] as PreparedJob;
+  const log = createLogger(loaded.config.log.level, process.stderr);
+  const [{ provisionUserNow }, { formatOnDemand }] = await Promise.all([import('../../daemon/sync-now.js'), import('../format-on-demand.js')]);
+  const store = StateStore.open(loaded.config.state.path);
+  try {
+    const report = await provisionUserNow(loaded, job.config.name, user, store, log);
+    process.stdout.write(formatOnDemand(report));
+    const failed = report.steps.find((s) => s.outcome === 'failed');
+    if (failed) process.stderr.write(`provision on demand failed at step ${failed.step} (${failed.title}): ${failed.detail}\n`);
+    process.exitCode = report.outcome === 'success' ? EXIT.ok : EXIT.failed;
+  } finally {
+    store.close();
+  }
 }
 
 export function exitCodeFor(reports: readonly { readonly outcome: CycleOutcome }[]): number {

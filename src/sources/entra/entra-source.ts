@@ -4,6 +4,7 @@
  */
 import { AuthenticationHandler, Client, GraphError, HTTPMessageHandler } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials/index.js';
+import type { z } from 'zod';
 import type { EntraSourceConfig } from '../../config/schema.js';
 import {
   SourceReadError,
@@ -41,6 +42,7 @@ import { readGroupChanges, takeGroupChangeCursor, type GroupFeedContext } from '
 import { memberIdsOf, memberRead, withMembers } from './group-members.js';
 
 type OnRejected = ((rejected: RejectedObject) => void) | undefined;
+type GraphUser = z.infer<typeof graphUserSchema>;
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DIRECTORY_PERMISSIONS = 'the User.Read.All and GroupMember.Read.All application permissions';
@@ -109,16 +111,40 @@ export class EntraSource implements IncrementalSource {
     yield* this.pages(`/directory/deletedItems/microsoft.graph.user?$select=${select}&$top=${pageSize}`, true, query.onRejected);
   }
 
+  /**
+   * GET /users/{id | userPrincipalName}; a soft-deleted user is not there, so an object id that
+   * /users does not know is looked up in /directory/deletedItems too (a soft-deleted user's UPN
+   * is renamed, so only its id finds it). The answer must be the user asked for.
+   */
   async readUser(idOrUserName: string, query: UserQuery): Promise<SourceUser | undefined> {
     const select = selectList(query.attributes);
     const what = `reading user ${idOrUserName}`;
+    const active = await this.userAt(`/users/${encodeURIComponent(idOrUserName)}?$select=${select}`, what);
+    if (active) return this.asked(idOrUserName, active, false, what);
+    if (!GUID.test(idOrUserName)) return undefined;
+    const deleted = await this.userAt(`/directory/deletedItems/${encodeURIComponent(idOrUserName)}?$select=${select}`, `reading deleted user ${idOrUserName}`);
+    // deletedItems holds groups and other objects too; only a user is an answer here.
+    const type = deleted?.['@odata.type'];
+    if (!deleted || (typeof type === 'string' && type !== '#microsoft.graph.user')) return undefined;
+    return this.asked(idOrUserName, deleted, true, what);
+  }
+
+  private async userAt(url: string, what: string): Promise<GraphUser | undefined> {
     try {
-      const user = await getValidated(this.reader, `/users/${encodeURIComponent(idOrUserName)}?$select=${select}`, graphUserSchema, what);
-      return toSourceUser(asGraphObject(user), false);
+      return await getValidated(this.reader, url, graphUserSchema, what);
     } catch (error) {
       if (error instanceof GraphError && error.statusCode === 404) return undefined;
       throw this.readError(error, what);
     }
+  }
+
+  /** Another user than the one asked for (a proxy's cached answer, a bug) is a failed read, never this user. */
+  private asked(idOrUserName: string, user: GraphUser, deleted: boolean, what: string): SourceUser {
+    const asked = idOrUserName.toLowerCase();
+    if (user.id.toLowerCase() !== asked && user.userPrincipalName?.toLowerCase() !== asked) {
+      throw new SourceReadError(this.name, `${what} failed: Graph answered another user (id ${user.id}); nothing of this read is used`);
+    }
+    return toSourceUser(asGraphObject(user), deleted);
   }
 
   /**

@@ -118,6 +118,13 @@ export class OktaSource implements IncrementalSource {
       // Not "no such user": that would read as the user leaving.
       const problem = problemWith(oktaUserSchema, user);
       if (problem !== undefined) throw new SourceReadError(this.name, `reading user ${idOrUserName} failed: Okta answered a user that cannot be believed (${problem})`);
+      // Okta finds a user by id, login, or login shortname (the part before the @); any other answer is not this user.
+      const profileLogin = (user.profile as { login?: unknown } | undefined)?.login;
+      const login = typeof profileLogin === 'string' ? profileLogin.toLowerCase() : undefined;
+      const asked = idOrUserName.toLowerCase();
+      if (user.id !== idOrUserName && login !== asked && login?.split('@')[0] !== asked) {
+        throw new SourceReadError(this.name, `reading user ${idOrUserName} failed: Okta answered another user (id ${String(user.id)})`);
+      }
       return toSourceUser(user, this.config.stagedUsers);
     } catch (error) {
       if (isHttpFailure(error) && error.status === 404) return undefined;
