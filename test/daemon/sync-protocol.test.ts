@@ -22,4 +22,20 @@ describe('the POST /sync protocol', () => {
     expect(parseSyncResponse({ error: 'x' })).toBeUndefined();
     expect(parseSyncResponse(null)).toBeUndefined();
   });
+
+  it('carries one user to provision, which needs a job and takes no cycle flags', () => {
+    const request = { jobName: 'flip', allowDeletes: false, full: false, user: 'ada@contoso.com' };
+    expect(parseSyncRequest(toRequestBody(request))).toEqual(request);
+    expect(parseSyncRequest({ user: 'ada@contoso.com' })).toEqual({ error: '"user" needs "job": a user is provisioned by one job' });
+    expect(parseSyncRequest({ job: 'flip', user: '' })).toEqual({ error: '"user" must be a source id or sign-in name' });
+    expect(parseSyncRequest({ job: 'flip', user: 'ada', full: true })).toEqual({ error: expect.stringContaining('do not apply') });
+  });
+
+  it('trusts a one-user answer only when its steps are well formed', () => {
+    const report = { job: 'a', outcome: 'success', counts: {}, durationMs: 1 };
+    const user = { job: 'a', user: 'ada', sourceId: 's1', outcome: 'success', steps: [{ step: 1, title: 'Import user from source "corp"', outcome: 'ok', detail: 'ada' }], durationMs: 1 };
+    expect(parseSyncResponse({ reports: [report], user })).toEqual({ reports: [report], user });
+    expect(parseSyncResponse({ reports: [report], user: { ...user, outcome: 'fine' } })).toBeUndefined();
+    expect(parseSyncResponse({ reports: [report], user: { ...user, steps: [{ step: 1 }] } })).toBeUndefined();
+  });
 });
