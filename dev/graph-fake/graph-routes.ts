@@ -54,6 +54,15 @@ function routeUsers(ctx: GraphContext, req: GraphRequest, rest: string[]): Json 
     addManager(ctx, user, body, parseExpand(req.params));
     return body;
   }
+  if (nav === 'transitiveMemberOf' && (more.length === 0 || (more.length === 1 && more[0] === 'microsoft.graph.group'))) {
+    // The fake's users are members of groups only (no administrative units or roles).
+    return listPage(ctx, req, {
+      kind: 'group',
+      items: applyFilter(ctx.directory.transitiveParents(user.id), req.params),
+      contextPath: 'groups',
+      withType: more.length === 0,
+    });
+  }
   if (nav === 'manager' && more.length === 0) {
     const manager = managerOf(ctx, user);
     if (!manager) throw notFound('manager');

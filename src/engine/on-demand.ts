@@ -245,12 +245,26 @@ async function runSteps(deps: OnDemandDependencies, userRef: string, steps: Step
     steps.add('ok', 'the app has none of the job’s groups yet: the next cycle creates them with their members');
     return { sourceId, targetId };
   }
+  // One read of the user's groups where the source has it; else each provisioned group's members.
+  let userGroups: ReadonlySet<string> | undefined;
+  if (source.groupsOfUser) {
+    try {
+      userGroups = await source.groupsOfUser(sourceId);
+    } catch (error) {
+      // A user the directory no longer has active (soft-deleted) is in no group, as a cycle's member lists show it.
+      if (error instanceof SourceReadError && error.status === 404) userGroups = new Set();
+      else {
+        steps.fail(`the user's groups could not be read: ${messageOf(error)}`);
+        return { sourceId, targetId };
+      }
+    }
+  }
   const groups: { sourceId: string; label: string; targetId: string; memberIds: string[] }[] = [];
   const gone: string[] = [];
   for (const group of groupLinks) {
     try {
-      const memberIds = await source.resolveGroupMembers(group.sourceId);
-      groups.push({ sourceId: group.sourceId, label: group.label, targetId: group.targetId, memberIds: memberIds.has(sourceId) ? [sourceId] : [] });
+      const member = userGroups ? userGroups.has(group.sourceId) : (await source.resolveGroupMembers(group.sourceId)).has(sourceId);
+      groups.push({ sourceId: group.sourceId, label: group.label, targetId: group.targetId, memberIds: member ? [sourceId] : [] });
     } catch (error) {
       // Deleted in the source: the next cycle deletes it in the app; its membership is no business of this request.
       if (error instanceof SourceReadError && error.status === 404) gone.push(group.label);

@@ -84,6 +84,13 @@ export interface Source {
    */
   resolveGroupMembers(groupRef: string, options?: { readonly onRejected?: (rejected: RejectedObject) => void }): Promise<ReadonlySet<string>>;
   /**
+   * Ids of the groups a user is a member of, nested groups included (provision on demand asks
+   * this of one user instead of reading every provisioned group's members). An entry without a
+   * usable id fails the read (SourceReadError): a group left out would read as the user leaving
+   * it. Sources without it leave it out, and the engine reads each group's members instead.
+   */
+  groupsOfUser?(userId: string): Promise<ReadonlySet<string>>;
+  /**
    * Ids of the users assigned to an app (jobs[].scope.app), directly or through an assigned group.
    * Sources without app assignments leave it out, and a job that scopes by app fails its cycle.
    */

@@ -167,4 +167,34 @@ describe('CycleCoordinator', () => {
     expect(await coordinator.drain(100)).toBe(true);
     store.close();
   });
+
+  it('provisions one user in the job’s lane: after the running cycle, under the job’s lease', async () => {
+    const { store } = dirs.store();
+    const { log } = recordingLogger();
+    const leases = new Leases(store, currentProcessOwner(), log, { ttlMs: 30_000, pollMs: 20 });
+    const { runJob, calls } = controllableRunJob(store, () => leases);
+    const users: string[] = [];
+    const coordinator = new CycleCoordinator({
+      config: () => testConfig(['app']),
+      store,
+      leases,
+      log,
+      runJob,
+      runUser: async (_loaded, job, user) => {
+        expect(leases.holds(jobLeaseName(job))).toBe(true);
+        users.push(user);
+        return { job, user, outcome: 'success', steps: [], durationMs: 1 };
+      },
+    });
+    coordinator.scheduled('app');
+    await waitFor(() => calls.length === 1);
+    const answer = coordinator.provisionUser('app', 'ada@contoso.com');
+    expect(users).toEqual([]);
+    calls[0]!.finish();
+    expect(await answer).toMatchObject({ job: 'app', user: 'ada@contoso.com', outcome: 'success' });
+    expect(users).toEqual(['ada@contoso.com']);
+    expect(store.lease(jobLeaseName('app'))).toBeUndefined();
+    await expect(coordinator.provisionUser('nope', 'ada')).rejects.toThrow(UsageError);
+    store.close();
+  });
 });

@@ -207,6 +207,20 @@ export class EntraSource implements IncrementalSource {
     return new Set(memberIdsOf(this.name, pages, groupRef, options.onRejected));
   }
 
+  /** GET /users/{id}/transitiveMemberOf/microsoft.graph.group: the user's groups, nested included, every page. */
+  async groupsOfUser(userId: string): Promise<ReadonlySet<string>> {
+    const groups = new Set<string>();
+    let url: string | undefined = `/users/${encodeURIComponent(userId)}/transitiveMemberOf/microsoft.graph.group?$select=id&$top=${this.config.pageSize}`;
+    for (let page = 1; url; page++) {
+      const what = `reading the groups of user ${userId} (page ${page})`;
+      const body: GraphPage = await this.page(url, what);
+      // No onRejected: an entry without an id fails the read, as a group left out would read as the user leaving it.
+      for (const group of acceptItems(this.name, body.value, graphIdSchema, (item) => `${what}, item ${item}`, undefined, ['displayName'])) groups.add(group.id);
+      url = body['@odata.nextLink'];
+    }
+    return groups;
+  }
+
   /**
    * Users assigned to the enterprise app (appRoleAssignedTo): directly, or as user members —
    * nested groups flattened, as for scope.groups — of an assigned group. Entra's own provisioning

@@ -42,6 +42,7 @@ const operations = {
     return { pages, nextCursor: read.nextCursor() };
   },
   resolveGroupMembers: async (source, [ref]) => [...(await source.resolveGroupMembers(ref))],
+  groupsOfUser: async (source, [userId]) => [...(await source.groupsOfUser(userId))],
   resolveAppAssignments: async (source, [ref]) => [...(await source.resolveAppAssignments(ref))],
   resolveAppGroups: (source, [ref]) => source.resolveAppGroups(ref),
   changeCursor: (source, [attributes]) => source.changeCursor({ attributes }),

@@ -24,6 +24,7 @@ export interface Operations {
   groupChangeCursor: { args: [selection: { refs: string[] } | 'all', attributes: string[]]; value: string };
   readGroupChanges: { args: [selection: { refs: string[] } | 'all', attributes: string[], cursor: string]; value: { pages: GroupChanges[]; nextCursor: string } };
   resolveGroupMembers: { args: [ref: string]; value: string[] };
+  groupsOfUser: { args: [userId: string]; value: string[] };
   resolveAppAssignments: { args: [appRef: string]; value: string[] };
   resolveAppGroups: { args: [appRef: string]; value: string[] };
   changeCursor: { args: [attributes: string[]]; value: string };

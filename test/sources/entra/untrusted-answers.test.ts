@@ -226,6 +226,18 @@ describe('single objects', () => {
     expect(found).toEqual({ value: expect.objectContaining({ id: ids.grace, enabled: true, deleted: false }), rejected: [] });
     expect((await host.value('readUserReporting', ['nobody@contoso.example', ATTRIBUTES])).value).toBeNull();
   });
+
+  it('readUser finds a soft-deleted user by its id in deletedItems, as deleted (its renamed UPN finds nothing)', async () => {
+    const found = await host.value('readUserReporting', [ids.gone!, ATTRIBUTES]);
+    expect(found).toEqual({ value: expect.objectContaining({ id: ids.gone, deleted: true }), rejected: [] });
+    expect((await host.value('readUserReporting', ['gone@contoso.example', ATTRIBUTES])).value).toBeNull();
+  });
+
+  it('groupsOfUser reads the user’s groups (transitiveMemberOf), and a user Graph does not have is a 404', async () => {
+    expect(await host.value('groupsOfUser', [ids.ada!])).toEqual([engineers]);
+    expect(await host.value('groupsOfUser', [ids.barbara!])).toEqual([]);
+    expect(await host.failure('groupsOfUser', [ids.gone!])).toMatchObject({ name: 'SourceReadError', status: 404 });
+  });
 });
 
 describe('refused credentials end the read at once, naming what to fix', () => {

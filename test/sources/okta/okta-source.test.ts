@@ -144,6 +144,8 @@ describe('OktaSource.readUser', () => {
     expect((await source.readUser('Ada@Example.com', QUERY))?.id).toBe(ids.ada);
     expect((await source.readUser(ids.ken as string, QUERY))?.deleted).toBe(true);
     expect(await source.readUser('nobody@example.com', QUERY)).toBeUndefined();
+    // Okta's login shortname (the part before the @) finds the user too.
+    expect((await source.readUser('ada', QUERY))?.id).toBe(ids.ada);
   });
 
   it('never serves a stale user from the SDK cache (a daemon reads the same user for weeks)', async () => {
