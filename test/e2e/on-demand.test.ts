@@ -112,6 +112,9 @@ describe('--sync-now --user (provision on demand)', () => {
     const run = await env.runCli(['--config', two, '--sync-now', '--user', upn('ann')]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--user needs --job');
+    const alone = await env.runCli(['--config', config, '--user', upn('ann')]);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--user goes with --sync-now --job NAME');
   });
 
   it('goes through a running daemon when there is one', async () => {

@@ -18,7 +18,8 @@ export interface RootOptions extends GlobalOptions {
 export async function runRoot(options: RootOptions): Promise<void> {
   if (!options.syncNow) {
     // A daemon that deleted past the guard on every cycle, or ran one job only, would surprise everyone.
-    const misplaced = [options.allowDeletes && '--allow-deletes', options.full && '--full', options.job !== undefined && '--job', options.user !== undefined && '--user'].filter(Boolean);
+    if (options.user !== undefined) throw new UsageError('--user goes with --sync-now --job NAME (provision on demand) or with preview');
+    const misplaced = [options.allowDeletes && '--allow-deletes', options.full && '--full', options.job !== undefined && '--job'].filter(Boolean);
     if (misplaced.length > 0) throw new UsageError(`${misplaced.join(', ')} only go with --sync-now (or plan)`);
   }
   if (options.user !== undefined && (options.full || options.allowDeletes)) {
