@@ -50,6 +50,11 @@ export function routeApi(directory: OktaDirectory, origin: string, request: ApiR
         if (!user) throw new DirectoryError(`Not found: Resource not found: ${id as string} (User)`, 'notFound');
         return { status: 200, body: apiUser(user, origin) };
       }
+      case 'GET users/:id/groups': {
+        const user = directory.findUserByKey(id as string);
+        if (!user) throw new DirectoryError(`Not found: Resource not found: ${id as string} (User)`, 'notFound');
+        return paged(request.url, directory.groups(), (g) => g.members.has(user.id), LIMITS.groups, (g) => apiGroup(g, origin));
+      }
       case 'DELETE users/:id':
         directory.deleteUserStep(directory.user(id as string).id);
         return { status: 204 };

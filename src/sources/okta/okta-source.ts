@@ -145,6 +145,22 @@ export class OktaSource implements IncrementalSource {
     }
   }
 
+  /** The user's groups (/api/v1/users/{id}/groups); Okta groups are flat. */
+  async groupsOfUser(userId: string): Promise<ReadonlySet<string>> {
+    const groups = new Set<string>();
+    try {
+      for await (const group of await this.client().userApi.listUserGroups({ userId })) {
+        // Nobody to report it to: a group left out would read as the user leaving it.
+        if (!hasId(group)) throw new SourceReadError(this.name, `reading the groups of user ${userId} failed: Okta answered a group without a string id`);
+        groups.add(group.id);
+      }
+    } catch (error) {
+      if (isHttpFailure(error) && error.status === 404) throw new SourceReadError(this.name, `reading the groups of user ${userId} failed: Okta has no such user`, 404);
+      throw readFailure(error, `reading the groups of user ${userId}`, this.failure);
+    }
+    return groups;
+  }
+
   /** Users assigned to the app directly or through an assigned group (both, as group assignments can lag in /users). */
   async resolveAppAssignments(appRef: string): Promise<ReadonlySet<string>> {
     const users = new Set<string>();

@@ -148,6 +148,16 @@ describe('OktaSource.readUser', () => {
     expect((await source.readUser('ada', QUERY))?.id).toBe(ids.ada);
   });
 
+  it('groupsOfUser lists the user’s groups; an unknown user is a 404', async () => {
+    const source = new OktaSource('corp', oktaConfig(fake));
+    const team = fake.createGroup({ name: 'Readers of one user', members: [ids.ada as string] });
+    const other = fake.createGroup({ name: 'Without ada', members: [ids.grace as string] });
+    const groups = await source.groupsOfUser(ids.ada as string);
+    expect(groups.has(team)).toBe(true);
+    expect(groups.has(other)).toBe(false);
+    await expect(source.groupsOfUser('00unobody')).rejects.toMatchObject({ name: 'SourceReadError', status: 404 });
+  });
+
   it('never serves a stale user from the SDK cache (a daemon reads the same user for weeks)', async () => {
     const source = new OktaSource('corp', oktaConfig(fake));
     const id = fake.createUser({ profile: { login: 'cache@example.com', title: 'Before' } });
