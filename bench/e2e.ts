@@ -15,7 +15,7 @@
  * after the runs. Reported per scenario: wall time (process start included), SCIM requests,
  * requests/s, creates/s against the ceiling, and the peak RSS of the provisiond process.
  * Table on stdout, JSON in bench/results/. Speed is measured here, never asserted in tests.
- * BENCH_CLI_NODE_OPTIONS is handed to the provisiond processes only (for --cpu-prof).
+ * BENCH_CLI_NODE_FLAGS are node flags for the provisiond processes only (e.g. --cpu-prof).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -118,8 +118,6 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
       NODE_EXTRA_CA_CERTS: graphInfo.certPath,
       [SCIM_TOKEN_ENV]: scimToken,
       [CLIENT_SECRET_ENV]: clientSecret,
-      // e.g. BENCH_CLI_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles provisiond alone.
-      ...(process.env['BENCH_CLI_NODE_OPTIONS'] ? { NODE_OPTIONS: process.env['BENCH_CLI_NODE_OPTIONS'] } : {}),
     };
     const startScim = async (): Promise<JsonLineProcess<ScimInfo>> => {
       const scim = await startJsonLineProcess<ScimInfo>(join(DEV_DIST, 'dev', 'fast-scim-server.js'), ['--port', '0', '--token', scimToken]);
