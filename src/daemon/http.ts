@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { UsageError } from '../cli/runner.js';
+import { httpUrl, loopbackFor } from './address.js';
 import { UnavailableError } from './cycles.js';
 import { parseSyncRequest, type CycleRequest, type CycleSummary, type SyncErrorBody, type SyncResponseBody } from './sync-protocol.js';
 
@@ -181,16 +182,6 @@ function sendJson(res: ServerResponse, status: number, body: SyncResponseBody | 
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);
-}
-
-function loopbackFor(address: string): string {
-  if (address === '0.0.0.0') return '127.0.0.1';
-  if (address === '::' || address === '::0') return '::1';
-  return address;
-}
-
-function httpUrl(address: string, port: number): string {
-  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 /** Stops accepting, lets responses in progress end briefly, then cuts what is left (a /sync waiting on a cycle). */
