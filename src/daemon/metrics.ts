@@ -20,9 +20,9 @@ export interface MetricSources {
 /**
  * A cycle report's counts, sorted into families that each add up to something: user operations
  * (one per user the cycle acted on, sent or not), group operations (one per group), membership
- * changes (one per member added to or removed from a group, in however many requests), and
- * deprovisioning the safety guard held back (users' and groups'). Each maps the report's count
- * key to the metric's `outcome` label.
+ * changes (one per member added to or removed from a group, in however many requests); beside
+ * them, deprovisioning the safety guard held back (users' and groups') and source objects skipped.
+ * Each family maps the report's count key to the metric's `outcome` label.
  */
 export const USER_OUTCOMES = {
   created: 'created',
@@ -110,7 +110,7 @@ export class DaemonMetrics {
   private readonly userOperations: Counter<'job' | 'outcome'>;
   private readonly groupOperations: Counter<'job' | 'outcome'>;
   private readonly membershipChanges: Counter<'job' | 'outcome'>;
-  private readonly heldOperations: Counter<'job'>;
+  private readonly deprovisionsHeld: Counter<'job'>;
   private readonly skippedObjects: Counter<'job'>;
   private readonly planned: Counter<'job' | 'kind'>;
   private readonly operationsByKind: Counter<'job' | 'kind' | 'outcome'>;
@@ -158,7 +158,7 @@ export class DaemonMetrics {
       labelNames: ['job', 'outcome'],
       registers,
     });
-    this.heldOperations = new Counter({
+    this.deprovisionsHeld = new Counter({
       name: 'provisiond_deprovisions_held_total',
       help: 'Disables and deletes (users and groups) a safety guard held back, counted in each cycle that held them',
       labelNames: ['job'],
@@ -347,7 +347,7 @@ export class DaemonMetrics {
     for (const [outcome, count] of tally.users) this.userOperations.inc({ job, outcome }, count);
     for (const [outcome, count] of tally.groups) this.groupOperations.inc({ job, outcome }, count);
     for (const [outcome, count] of tally.memberships) this.membershipChanges.inc({ job, outcome }, count);
-    if (tally.held > 0) this.heldOperations.inc({ job }, tally.held);
+    if (tally.held > 0) this.deprovisionsHeld.inc({ job }, tally.held);
     if (tally.skipped > 0) this.skippedObjects.inc({ job }, tally.skipped);
     for (const [kind, count] of tally.planned) this.planned.inc({ job, kind }, count);
     for (const { kind, outcome, count } of tally.byKind) this.operationsByKind.inc({ job, kind, outcome }, count);
