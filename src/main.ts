@@ -9,6 +9,7 @@
  */
 import { Command, Option } from 'commander';
 import { registerExpr } from './cli/commands/expr.js';
+import { registerHealthcheck } from './cli/commands/healthcheck.js';
 import { registerPlan } from './cli/commands/plan.js';
 import { registerPreview } from './cli/commands/preview.js';
 import type { RootOptions } from './cli/commands/run.js';
@@ -38,6 +39,7 @@ registerPreview(program);
 registerExpr(program);
 registerSchema(program);
 registerStatus(program);
+registerHealthcheck(program);
 
 // The container's ENTRYPOINT is provisiond, so `docker run IMAGE provisiond --sync-now` arrives with a leading "provisiond".
 const args = process.argv.slice(2);

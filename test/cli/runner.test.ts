@@ -50,7 +50,7 @@ describe('runJobs', () => {
       ['app', 'success'],
     ]);
     expect(reports[0]!.message).toMatch(/^cycle crashed: Invalid tenant id provided/);
-    // The failure is on record for status, metrics and /readyz, like any failed cycle.
+    // The failure is on record for status and metrics, like any failed cycle.
     const run = store.latestRun('broken');
     expect(run).toMatchObject({ id: reports[0]!.runId, outcome: 'failed', message: reports[0]!.message });
     expect(run?.finishedAt).not.toBeNull();
