@@ -11,14 +11,36 @@ import { parseListResponse } from '../scim/responses.js';
 import { diffAttributes, type AttributeChange } from './diff.js';
 import type { MatchQuery } from './plan.js';
 
+/**
+ * A filter the app refuses to evaluate (RFC 7644 §3.4.2.2: 400 with scimType invalidFilter, or 501
+ * for filtering it does not implement) says nothing about the object: the next rule may still find it.
+ */
+export function isRefusedFilter(error: unknown): boolean {
+  return error instanceof ScimRequestError && ((error.status === 400 && error.scimType?.toLowerCase() === 'invalidfilter') || error.status === 501);
+}
+
+/**
+ * Looks an object up by the match rules in order. A rule the app refuses to filter on is reported
+ * through `onRefused` and skipped; `skip` holds the attributes already known to be refused. Any
+ * other error stays an error: a lookup that failed is not a lookup that found nothing.
+ */
 export async function findByMatchRules(
   client: ScimClient,
   resourceType: 'Users' | 'Groups',
   match: readonly MatchQuery[],
   label: string,
+  refused?: { readonly skip: ReadonlySet<string>; onRefused(attribute: string, error: ScimRequestError): void },
 ): Promise<ScimObject | undefined> {
   for (const query of match) {
-    const hits = await client.search(resourceType, equalityFilter(query.attribute, query.value));
+    if (refused?.skip.has(query.attribute.toLowerCase())) continue;
+    let hits: ScimObject[];
+    try {
+      hits = await client.search(resourceType, equalityFilter(query.attribute, query.value));
+    } catch (error) {
+      if (!refused || !isRefusedFilter(error)) throw error;
+      refused.onRefused(query.attribute, error as ScimRequestError);
+      continue;
+    }
     if (hits.length > 1) throw ambiguous(resourceType, hits.length, query, label);
     if (hits.length === 1) return hits[0];
   }
@@ -100,6 +122,23 @@ export class FirstContact {
   private building: Promise<void> | undefined;
   private gaveUp = false;
   private readonly listRatio: number;
+  /** Match attributes the app refused to filter on this cycle (lower-cased). */
+  private readonly refused = new Set<string>();
+
+  private readonly refusal = {
+    skip: this.refused as ReadonlySet<string>,
+    onRefused: (attribute: string, error: ScimRequestError): void => {
+      const key = attribute.toLowerCase();
+      // Lookups run concurrently: several may be refused before the first is recorded; one line says it.
+      if (this.refused.has(key)) return;
+      this.refused.add(key);
+      const noun = this.options.resourceType.toLowerCase();
+      this.options.log.warn(
+        { resourceType: this.options.resourceType, attribute, status: error.status, scimType: error.scimType },
+        `the app refuses to filter ${noun} by ${attribute}; first contact skips that match rule for the rest of this cycle and goes on with the next`,
+      );
+    },
+  };
 
   constructor(private readonly options: FirstContactOptions) {
     this.nextProbe = options.listThreshold ?? 200;
@@ -134,9 +173,12 @@ export class FirstContact {
     return undefined;
   }
 
-  /** A filtered lookup per match rule, in order (also after a 409, when the index may be stale). */
+  /**
+   * A filtered lookup per match rule, in order (also after a 409, when the index may be stale). A
+   * rule the app refuses falls through to the next and is not tried again by this job this cycle.
+   */
   lookup(match: readonly MatchQuery[], label: string): Promise<ScimObject | undefined> {
-    return findByMatchRules(this.options.client, this.options.resourceType, match, label);
+    return findByMatchRules(this.options.client, this.options.resourceType, match, label, this.refusal);
   }
 
   private async build(): Promise<void> {
