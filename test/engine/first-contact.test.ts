@@ -95,12 +95,26 @@ describe('FirstContact with match rules the app refuses', () => {
     expect(found.map((g) => g?.displayName)).toEqual(['Sales', 'Support']);
     expect(await contact.find(byExternalIdThenName('grp-none', 'Nobody'), 'Nobody')).toBeUndefined();
     const filters = server.requests.map((r) => decodeURIComponent(r.path.split('filter=')[1] ?? ''));
-    // Both concurrent lookups may have tried externalId before the first refusal came back; after it, no lookup does.
-    expect(filters.filter((f) => f.startsWith('externalId')).length).toBeLessThanOrEqual(2);
+    // Both concurrent lookups may have tried externalId before the refusal was confirmed (one probe
+    // of a plain value: the attribute, not a value, is refused); after it, no lookup does.
+    expect(filters).toContain('externalId eq "provisiond-probe"');
+    expect(filters.filter((f) => f.startsWith('externalId')).length).toBeLessThanOrEqual(3);
     expect(filters.slice(-1)).toEqual(['displayName eq "Nobody"']);
     const refusals = lines.filter((l) => String(l.msg).includes('refuses to filter groups by externalId'));
     expect(refusals).toHaveLength(1);
     expect(refusals[0]).toMatchObject({ level: 'warn', attribute: 'externalId', status: 400, scimType: 'invalidFilter' });
+  });
+
+  it('a value the app cannot filter on (its parser trips on it) falls through for that object only, and names it', async () => {
+    server.injectFault({ method: 'GET', path: '/Groups', match: 'externalId eq "grp-sales"', status: 400, scimType: 'invalidFilter', count: 100 });
+    const contact = groupContact();
+    expect(await contact.find(byExternalIdThenName('grp-sales', 'Sales'), 'Sales')).toMatchObject({ displayName: 'Sales' });
+    server.clearRequests();
+    expect(await contact.find(byExternalIdThenName('grp-support', 'Not the name'), 'Support')).toMatchObject({ displayName: 'Support' });
+    // The rule still serves every other object: Support was found by externalId.
+    expect(server.requests.map((r) => decodeURIComponent(r.path.split('filter=')[1] ?? ''))).toEqual(['externalId eq "grp-support"']);
+    expect(lines.filter((l) => String(l.msg).includes('refuses to filter'))).toEqual([]);
+    expect(lines.filter((l) => String(l.msg).includes('refused to filter groups by externalId eq "grp-sales" for Sales'))).toHaveLength(1);
   });
 
   it('treats a 501 (filtering not implemented) as a refusal too', async () => {
