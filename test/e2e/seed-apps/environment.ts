@@ -4,7 +4,7 @@
  * the secrets (environment variables the example names), the state path and the URLs (target.url,
  * the source's graphUrl and authorityHost) are set, through their documented keys.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { startGraphFake, type GraphFake } from '../../../dev/graph-fake.js';
@@ -35,8 +35,9 @@ export class SeedDirectory {
     return { NODE_EXTRA_CA_CERTS: this.certPath, ENTRA_TENANT_ID: TENANT_ID, ENTRA_CLIENT_ID: CLIENT_ID, ENTRA_CLIENT_SECRET: CLIENT_SECRET };
   }
 
-  close(): Promise<void> {
-    return this.graph.close();
+  async close(): Promise<void> {
+    await this.graph.close();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

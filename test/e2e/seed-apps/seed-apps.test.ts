@@ -205,11 +205,13 @@ describe('Generic platform (config/generic.yaml)', () => {
 describe('Flosum (config/flosum.yaml)', () => {
   let app: SeedApp;
   let config: string;
-  let temp: string;
+  let softDeleted: string;
+  let purged: string;
   beforeAll(async () => {
     app = await SeedApp.start(directory, 'flosum', { FLOSUM_API_TOKEN: 'flosum-api-token-2b8f' });
     config = app.example('flosum.yaml');
-    temp = directory.graph.upsertUser({ userPrincipalName: upn('temp.flosum'), mail: mailOf('temp.flosum'), givenName: 'Temp', surname: 'Flosum' });
+    softDeleted = directory.graph.upsertUser({ userPrincipalName: upn('temp.flosum'), mail: mailOf('temp.flosum'), givenName: 'Temp', surname: 'Flosum' });
+    purged = directory.graph.upsertUser({ userPrincipalName: upn('temp.purged'), mail: mailOf('temp.purged'), givenName: 'Temp', surname: 'Purged' });
   });
   afterAll(() => app?.stop());
 
@@ -220,21 +222,20 @@ describe('Flosum (config/flosum.yaml)', () => {
     expect(requests.filter((r) => r.path.startsWith('/Groups'))).toEqual([]);
     const users = await app.scimUsers();
     // Every enabled user of the tenant with a mail address: not the service account, not the disabled user.
-    expect(users.map((u) => lower(String(u['userName']))).sort()).toEqual([...K, 'temp.flosum'].map((k) => lower(mailOf(k))).sort());
+    expect(users.map((u) => lower(String(u['userName']))).sort()).toEqual([...K, 'temp.flosum', 'temp.purged'].map((k) => lower(mailOf(k))).sort());
     expect(users.every((u) => u['timezone'] === 'Etc/UTC' && u['active'] === true)).toBe(true);
     expect(await app.user(mailOf(K[9]!))).toMatchObject({ name: { givenName: '雷', familyName: '李' }, externalId: seed.users[K[9]!], emails: [{ type: 'work', value: mailOf(K[9]!) }] });
   });
 
-  it('a soft-deleted user is set inactive, and deleted when the directory purges it', async () => {
-    directory.graph.softDeleteUser(temp);
-    const soft = await app.sync(config);
-    expect(soft.run.code, soft.run.stdout.slice(-3000)).toBe(0);
-    const user = await app.user(mailOf('temp.flosum'));
-    expect(user?.active).toBe(false);
-    directory.graph.hardDeleteUser(temp);
+  it('a soft-deleted user is set inactive; a user the directory purges is deleted', async () => {
+    const purgedId = (await app.user(mailOf('temp.purged')))?.id;
+    directory.graph.softDeleteUser(softDeleted);
+    directory.graph.hardDeleteUser(purged);
     const { run, sent } = await app.sync(config);
     expect(run.code, run.stdout.slice(-3000)).toBe(0);
-    expect(sent).toEqual([expect.objectContaining({ method: 'DELETE', path: `/Users/${user?.id}` })]);
+    expect((await app.user(mailOf('temp.flosum')))?.active).toBe(false);
+    expect(sent.filter((r) => r.method === 'DELETE')).toEqual([expect.objectContaining({ path: `/Users/${purgedId}`, status: 204 })]);
+    expect(await app.user(mailOf('temp.purged'))).toBeUndefined();
   });
 });
 
