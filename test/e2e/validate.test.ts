@@ -30,7 +30,7 @@ describe('provisiond validate', () => {
     const path = variant('typo.yaml', (t) => t.replace('"mappings"', '"mapings"'));
     const run = await env.runCli(['validate', '--config', path]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/typo\.yaml:\d+: jobs\[0\]\.users: unknown key "mapings"/);
+    expect(run.stderr).toMatch(/typo\.yaml:\d+: jobs\[0\]\.users\.mapings: unknown key "mapings"; did you mean "mappings"\?/);
     expect(run.stderr).toContain('provisiond will not start until the config is fixed');
   });
 

@@ -9,5 +9,7 @@ export function registerValidate(program: Command): void {
       const { loadOrExit } = await import('../load.js'); // the config schema (zod, yaml) loads only when a command reads a config
       const loaded = loadOrExit(command.optsWithGlobals<GlobalOptions>().config);
       process.stdout.write(`${loaded.file}: valid (${loaded.jobs.length} job(s): ${loaded.jobs.map((j) => j.config.name).join(', ')})\n`);
+      const { formatIssue } = await import('../../config/errors.js');
+      for (const warning of loaded.warnings ?? []) process.stdout.write(`  warning: ${formatIssue(loaded.file, warning)}\n`);
     });
 }
