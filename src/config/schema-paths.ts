@@ -40,14 +40,6 @@ export function allowedKeysAt(path: readonly PropertyKey[], data: unknown, root?
   return [...keys];
 }
 
-/** The values the key `key` takes a `const` of in the union branches at `path` (e.g. a source's "type"). */
-export function constValuesAt(path: readonly PropertyKey[], key: string, root?: JsonSchemaNode): unknown[] {
-  return objectSchemasAt(path, undefined, root).flatMap((node) => {
-    const property = asNode(asNode(node.properties)?.[key]);
-    return property && 'const' in property ? [property.const] : [];
-  });
-}
-
 /** A schema node with its $ref resolved and its unions flattened; branches matching `value`'s consts first. */
 function expand(node: JsonSchemaNode, value: unknown, root: JsonSchemaNode): JsonSchemaNode[] {
   const resolved = typeof node.$ref === 'string' ? (resolveRef(node.$ref, root) ?? node) : node;
