@@ -4,13 +4,12 @@
  */
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { DURATION_PATTERN, parseDuration } from './duration.js';
 
 const duration = z
   .string()
-  .refine((s) => parseDuration(s) !== undefined, {
-    message: 'expected a duration such as "30s", "40m", "24h" or "7d"',
-  })
+  // A pattern rather than a refinement, so the JSON Schema checks durations too.
+  .regex(DURATION_PATTERN, { message: 'expected a duration such as "30s", "40m", "24h" or "7d"' })
   .transform((s) => parseDuration(s) as number);
 
 /** A count ("50") or a share of the linked objects ("5%"). */
