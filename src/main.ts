@@ -9,6 +9,7 @@
  */
 import { Command, Option } from 'commander';
 import { registerExpr } from './cli/commands/expr.js';
+import { registerHealthcheck } from './cli/commands/healthcheck.js';
 import { registerPlan } from './cli/commands/plan.js';
 import { registerPreview } from './cli/commands/preview.js';
 import { registerReset } from './cli/commands/reset.js';
@@ -40,6 +41,7 @@ registerPreview(program);
 registerExpr(program);
 registerSchema(program);
 registerStatus(program);
+registerHealthcheck(program);
 registerReset(program);
 
 // The container's ENTRYPOINT is provisiond, so `docker run IMAGE provisiond --sync-now` arrives with a leading "provisiond".

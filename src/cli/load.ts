@@ -1,5 +1,5 @@
 import { ConfigError } from '../config/errors.js';
-import { loadConfigFile, type LoadedConfig } from '../config/load.js';
+import { loadConfigFile, type LoadedConfig, type ParseOptions } from '../config/load.js';
 import { EXIT } from './exit.js';
 
 /** Options every command shares (declared on the root command). */
@@ -11,9 +11,9 @@ export interface GlobalOptions {
 }
 
 /** Loads the config or ends the process with the config's errors: provisiond never starts on a bad config. */
-export function loadOrExit(file: string): LoadedConfig {
+export function loadOrExit(file: string, options?: ParseOptions): LoadedConfig {
   try {
-    return loadConfigFile(file);
+    return loadConfigFile(file, undefined, options);
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\nprovisiond will not start until the config is fixed.\n`);

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import type { OnDemandReport } from '../engine/on-demand.js';
 import { UsageError } from '../cli/runner.js';
+import { httpUrl, loopbackFor } from './address.js';
 import { UnavailableError } from './cycles.js';
 import { parseSyncRequest, summarizeOnDemand, type CycleRequest, type CycleSummary, type SyncErrorBody, type SyncResponseBody } from './sync-protocol.js';
 
@@ -16,6 +17,13 @@ export interface Readiness {
   /** Why not, when not. */
   readonly reasons: readonly string[];
 }
+
+/**
+ * How a POST /sync was answered: `accepted` when its cycles ran (whatever their outcomes),
+ * `unknown_job` for a job the config lacks, `unavailable` while shutting down or not serving the
+ * database, `error` for a 500.
+ */
+export type SyncRequestResult = 'accepted' | 'unauthorized' | 'disabled' | 'invalid' | 'unknown_job' | 'unavailable' | 'error';
 
 export interface HttpHandlers {
   readiness(): Readiness;
@@ -26,7 +34,7 @@ export interface HttpHandlers {
   provisionUser?(job: string, user: string): Promise<OnDemandReport>;
   /** The token POST /sync requires, from the config in force; undefined disables POST /sync. */
   syncToken(): string | undefined;
-  onSyncRequest?(result: 'accepted' | 'unauthorized' | 'disabled' | 'invalid'): void;
+  onSyncRequest?(result: SyncRequestResult): void;
 }
 
 export interface DaemonHttpServer {
@@ -133,19 +141,28 @@ async function handleSync(req: IncomingMessage, res: ServerResponse, handlers: H
     handlers.onSyncRequest?.('invalid');
     return sendJson(res, 400, { error: 'this daemon does not provision single users' });
   }
-  handlers.onSyncRequest?.('accepted');
+  let answer: SyncResponseBody;
   try {
     if (request.user !== undefined && handlers.provisionUser) {
       const report = await handlers.provisionUser(request.jobName as string, request.user);
-      return sendJson(res, 200, { reports: [summarizeOnDemand(report)], user: report } satisfies SyncResponseBody);
+      answer = { reports: [summarizeOnDemand(report)], user: report };
+    } else {
+      answer = { reports: await handlers.sync(request) };
     }
-    const reports = await handlers.sync(request);
-    sendJson(res, 200, { reports } satisfies SyncResponseBody);
   } catch (error) {
-    if (error instanceof UsageError) return sendJson(res, 404, { error: error.message });
-    if (error instanceof UnavailableError) return sendJson(res, 503, { error: error.message });
+    if (error instanceof UsageError) {
+      handlers.onSyncRequest?.('unknown_job');
+      return sendJson(res, 404, { error: error.message });
+    }
+    if (error instanceof UnavailableError) {
+      handlers.onSyncRequest?.('unavailable');
+      return sendJson(res, 503, { error: error.message });
+    }
+    handlers.onSyncRequest?.('error');
     throw error;
   }
+  handlers.onSyncRequest?.('accepted');
+  sendJson(res, 200, answer);
 }
 
 /** Compares digests, so neither the time taken nor a length mismatch tells how much of the token was right. */
@@ -177,16 +194,6 @@ function sendJson(res: ServerResponse, status: number, body: SyncResponseBody | 
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);
-}
-
-function loopbackFor(address: string): string {
-  if (address === '0.0.0.0') return '127.0.0.1';
-  if (address === '::' || address === '::0') return '::1';
-  return address;
-}
-
-function httpUrl(address: string, port: number): string {
-  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 /** Stops accepting, lets responses in progress end briefly, then cuts what is left (a /sync waiting on a cycle). */
