@@ -22,4 +22,13 @@ describe('the POST /sync protocol', () => {
     expect(parseSyncResponse({ error: 'x' })).toBeUndefined();
     expect(parseSyncResponse(null)).toBeUndefined();
   });
+
+  it('checks the failures and the held objects a daemon reports before printing them', () => {
+    const report = { job: 'a', outcome: 'guarded', counts: {}, durationMs: 1 };
+    const failures = [{ kind: 'user', sourceId: 'u1', label: 'ada', operation: 'create', status: 400, error: 'no' }];
+    const guard = { verdict: 'guarded', count: 1, objects: [{ kind: 'delete', sourceId: 'u2', label: 'bob' }] };
+    expect(parseSyncResponse({ reports: [{ ...report, failures, guard }] })).toEqual({ reports: [{ ...report, failures, guard }] });
+    expect(parseSyncResponse({ reports: [{ ...report, failures: [{ sourceId: 'u1' }] }] })).toBeUndefined();
+    expect(parseSyncResponse({ reports: [{ ...report, guard: { ...guard, verdict: 'pass' } }] })).toBeUndefined();
+  });
 });
