@@ -137,12 +137,23 @@ export function syncSummaryRecord(summary: SyncNowSummary, now: Date = new Date(
   });
 }
 
+const OUTCOME_COLORS: Record<string, string> = { success: '32', failed: '31', quarantined: '31', guarded: '33', partial: '33' };
+
+export interface SummaryFormat {
+  /** Failures and held objects listed per job; the rest is counted. */
+  readonly listLimit?: number;
+  /** ANSI colour for the outcomes (a terminal that is not NO_COLOR). */
+  readonly color?: boolean;
+}
+
 /** The summary as a block of text for a terminal. */
-export function formatSyncSummary(summary: SyncNowSummary, listLimit = 20): string {
-  const lines: string[] = ['', 'Summary'];
+export function formatSyncSummary(summary: SyncNowSummary, format: SummaryFormat = {}): string {
+  const listLimit = format.listLimit ?? 20;
+  const paint = (code: string | undefined, text: string) => (format.color && code ? `\u001b[${code}m${text}\u001b[0m` : text);
+  const lines: string[] = ['', paint('1', 'Summary')];
   for (const job of summary.jobs) {
     const c = job.counts;
-    lines.push('', `  job ${job.job}: ${job.outcome.toUpperCase()} in ${formatDuration(job.durationMs)}${job.runId === undefined ? '' : ` (run #${job.runId})`}`);
+    lines.push('', `  job ${job.job}: ${paint(OUTCOME_COLORS[job.outcome], job.outcome.toUpperCase())} in ${formatDuration(job.durationMs)}${job.runId === undefined ? '' : ` (run #${job.runId})`}`);
     const changes = [
       `created ${c.created}`,
       `updated ${c.updated}`,
@@ -173,6 +184,6 @@ export function formatSyncSummary(summary: SyncNowSummary, listLimit = 20): stri
     }
     for (const step of job.next) lines.push(`    next: ${step}`);
   }
-  lines.push('', `exit code ${summary.exitCode}: ${summary.exitMeaning}`);
+  lines.push('', paint(summary.exitCode === EXIT.ok ? '32' : summary.exitCode === EXIT.held ? '33' : '31', `exit code ${summary.exitCode}: ${summary.exitMeaning}`));
   return `${lines.join('\n')}\n`;
 }

@@ -38,6 +38,8 @@ describe('the --sync-now summary', () => {
     expect(text).toContain('      delete ada@x (u1)\n      … and 2 more');
     expect(text).toContain('    release them once: provisiond --config x.yaml --sync-now --job flip --allow-deletes');
     expect(text.trimEnd().split('\n').at(-1)).toBe('exit code 3: deprovisioning was held back by a safety guard');
+    expect(text).not.toContain('\u001b[');
+    expect(formatSyncSummary(summary, { color: true })).toContain('job flip: \u001b[33mGUARDED\u001b[0m in 2.5s');
   });
 
   it('a partial read is not released by --allow-deletes, and says so', () => {

@@ -36,8 +36,9 @@ export async function runRoot(options: RootOptions, invocation: Invocation = { c
       const exitCode = exitCodeFor(reports);
       const { buildSyncSummary, formatSyncSummary, syncSummaryRecord } = await import('../sync-summary.js');
       const summary = buildSyncSummary(reports, { command: invocation.command, exitCode });
-      // Last on stdout, after every log line: a block for the person at the terminal, one record for a log store.
-      process.stdout.write(format === 'pretty' ? formatSyncSummary(summary) : `${syncSummaryRecord(summary)}\n`);
+      // Last on stdout, after every log line, in the logs' format: a block for a person, one JSON record for a log store.
+      const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      process.stdout.write(format === 'pretty' ? formatSyncSummary(summary, { color }) : `${syncSummaryRecord(summary)}\n`);
       process.exitCode = exitCode;
     } finally {
       store.close();
