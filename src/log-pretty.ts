@@ -21,16 +21,17 @@ const COUNTS = ['read', 'inScope', 'groupsRead', 'created', 'recreated', 'linked
 
 const LEVEL_COLORS: Record<string, string> = { trace: '90', debug: '90', info: '32', warn: '33', error: '31', fatal: '35' };
 
-export function prettyDestination(out: DestinationStream, options: PrettyOptions): DestinationStream & { flush?: () => void } {
-  const flushable = out as DestinationStream & { flush?: (cb?: () => void) => void; flushSync?: () => void };
+export function prettyDestination(out: DestinationStream, options: PrettyOptions): DestinationStream & { flush: (cb?: (error?: Error) => void) => void } {
+  const flushable = out as DestinationStream & { flush?: (cb: (error?: Error) => void) => void };
   return {
     write(line: string) {
       // pino writes one record per call; a line that is not a record (it always is) passes unchanged.
       out.write(`${formatLine(line.trimEnd(), options)}\n`);
     },
-    flush() {
-      if (flushable.flushSync) flushable.flushSync();
-      else flushable.flush?.();
+    // logger.flush(cb) reaches the real destination, and its callback always runs.
+    flush(cb = () => undefined) {
+      if (typeof flushable.flush === 'function') flushable.flush(cb);
+      else cb();
     },
   };
 }

@@ -50,6 +50,14 @@ describe('pretty log lines', () => {
     }
   });
 
+  it('passes logger.flush through to the destination, and calls back', async () => {
+    const out = capture();
+    const log = createLogger('info', out.stream, 'pretty');
+    log.info('before flush');
+    await new Promise<void>((resolve) => log.flush(() => resolve()));
+    expect(out.text()).toContain('before flush');
+  });
+
   it('is pretty on a terminal and JSON elsewhere, unless asked', () => {
     expect(resolveLogFormat(undefined, { isTTY: true })).toBe('pretty');
     expect(resolveLogFormat(undefined, {})).toBe('json');
