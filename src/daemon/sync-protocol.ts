@@ -91,12 +91,17 @@ export function summarize(report: CycleReport, store?: StateStore): CycleSummary
 
 /** The job's escrow entries that failed during the run: a job's runs never overlap (its lease), so "since it started" is this run. */
 function failedInRun(store: StateStore, job: string, runId: number): ObjectFailure[] {
-  const run = store.latestRun(job);
-  if (!run || run.id !== runId) return [];
-  return store
-    .pendingFailures(job)
-    .filter((f) => f.lastFailedAt >= run.startedAt)
-    .map((f) => ({ kind: f.kind, sourceId: f.sourceId, label: f.label, operation: f.operation, ...(f.lastStatus === null ? {} : { status: f.lastStatus }), error: f.lastError }));
+  try {
+    const run = store.latestRun(job);
+    if (!run || run.id !== runId) return [];
+    return store
+      .pendingFailures(job)
+      .filter((f) => f.lastFailedAt >= run.startedAt)
+      .map((f) => ({ kind: f.kind, sourceId: f.sourceId, label: f.label, operation: f.operation, ...(f.lastStatus === null ? {} : { status: f.lastStatus }), error: f.lastError }));
+  } catch {
+    // The cycle is over and recorded; a store that fails now costs the summary its list, not the cycle its outcome.
+    return [];
+  }
 }
 
 /** The request body as JSON (`{"job"?, "allowDeletes"?, "full"?}`), or what is wrong with it. */
