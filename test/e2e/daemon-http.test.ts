@@ -137,6 +137,10 @@ describe('--sync-now beside the daemon', () => {
     // At error level on both sides, so an alert on level sees it.
     expect(mine).toMatchObject({ job: 'app', outcome: 'failed', level: 'error' });
     expect(daemon.cycles().at(-1)).toMatchObject({ msg: 'cycle failed', runId: mine.runId, level: 'error' });
+    // The summary, last on stdout, names what the daemon failed to send and why, as a local run's would.
+    const summary = JSON.parse(run.stdout.trimEnd().split('\n').at(-1)!) as { msg: string; exitCode: number; jobs: { failures: unknown[] }[] };
+    expect(summary).toMatchObject({ msg: 'sync-now summary: a cycle failed', exitCode: 1 });
+    expect(summary.jobs[0]!.failures).toEqual([expect.objectContaining({ kind: 'user', sourceId: ids.grace, operation: 'update', status: 400 })]);
     // Still ready: it can serve /sync and be scraped. The failure is in the metrics (and in status).
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
