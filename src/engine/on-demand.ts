@@ -142,6 +142,11 @@ async function runSteps(deps: OnDemandDependencies, userRef: string, steps: Step
     steps.fail(`the source could not be read: ${messageOf(error)}`);
     return {};
   }
+  if (!user && rejected.length > 0) {
+    // An answer that cannot be believed is a failed read, never "no such user".
+    steps.fail(`the source's answer for this user is unusable: ${rejected.map((r) => r.error).join('; ')}`);
+    return {};
+  }
   if (!user) {
     steps.fail(`job "${name}": source "${source.name}" has no user "${userRef}" (looked up by object id and by sign-in name)`);
     return {};
