@@ -1,7 +1,9 @@
 /** Human-readable rendering of a dry-run plan, for `provisiond plan`. */
 import type { CycleReport } from '../engine/cycle.js';
 import type { UserOperation } from '../engine/plan.js';
+import type { AttributeChange } from '../engine/diff.js';
 import type { ScimValue } from '../mapping/paths.js';
+import { roleLabel, setMinus, setValues } from '../mapping/roles.js';
 
 const TITLES: Record<UserOperation['kind'], string> = {
   create: 'Create',
@@ -53,9 +55,14 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
       const reason = 'reason' in op && op.reason ? ` [${op.reason}]` : '';
       lines.push(`    ${op.label} (${op.sourceId})${reason}`);
       if (op.kind === 'create') {
-        for (const [path, value] of Object.entries({ ...op.mapped.attributes, ...op.mapped.createOnly })) lines.push(`      + ${path} = ${show(path, value)}`);
+        const sets = op.mapped.valueSets ?? {};
+        for (const [path, value] of Object.entries({ ...op.mapped.attributes, ...op.mapped.createOnly })) {
+          lines.push(`      + ${path} = ${Object.hasOwn(sets, path) ? showSet(value) : show(path, value)}`);
+        }
       } else if (op.kind !== 'delete') {
-        for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
+        for (const change of op.changes) {
+          lines.push(change.valueSet ? `      ~ ${showSetChange(change)}` : `      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
+        }
       }
     }
   }
@@ -89,6 +96,18 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
     lines.push(incomplete ? '  No operations planned from what was read.' : '  Nothing to do: the target is in sync with the snapshot.');
   }
   return lines.join('\n');
+}
+
+/** App roles by their values: `["Admin", "User"]`. */
+function showSet(value: ScimValue | undefined): string {
+  return `[${setValues(value).map(roleLabel).join(', ')}]`;
+}
+
+/** What a role change does in the app: `roles (add): +"Admin"`, or `roles (replace): +"Admin" −"Reader"`. */
+function showSetChange(change: AttributeChange): string {
+  const added = setMinus(change.new, change.old).map((v) => `+${roleLabel(v)}`);
+  const removed = setMinus(change.old, change.new).map((v) => `−${roleLabel(v)}`);
+  return `${change.path} (${change.valueSet}): ${[...added, ...removed].join(' ') || 'no change'} → ${showSet(change.new)}`;
 }
 
 function showValue(value: ScimValue | undefined): string {

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { compileMappings, MappingConfigError, type MappingSet } from '../mapping/map.js';
+import { APP_ROLES_ATTRIBUTE, readsAppRoles } from '../mapping/roles.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { configSchema, type Config, type JobConfig, type OktaSourceConfig } from './schema.js';
 import { processContext, substituteReferences, type SubstitutionContext } from './secrets.js';
@@ -84,6 +85,7 @@ export function parseConfig(text: string, file: string, context: SubstitutionCon
       }
     };
     const users = compile('users', () => compileMappings(job.users.mappings, { customJson: job.users.customJson }));
+    if (users && readsAppRoles(users.sourceAttributes)) issues.push(...appRoleIssues(job, config.sources[job.source]?.type, index));
     const groupsConfig = job.groups;
     const groups = groupsConfig === false ? undefined : compile('groups', () => compileMappings(groupsConfig.mappings, { resource: 'group' }));
     if (users && (groupsConfig === false || groups)) jobs.push({ config: job, users, groups });
@@ -99,6 +101,17 @@ export function parseConfig(text: string, file: string, context: SubstitutionCon
 }
 
 /** Okta takes an API token or an OAuth service app (clientId + privateKeyPath), never both or half of one. */
+/** App roles come with the app's assignments, which only an Entra job scoped by app reads (as in Entra: not with "sync all users"). */
+function appRoleIssues(job: { scope: { app?: string } }, sourceType: string | undefined, index: number): ConfigIssue[] {
+  if (sourceType !== undefined && sourceType !== 'entra') {
+    return [{ path: ['jobs', index, 'users', 'mappings'], message: `${APP_ROLES_ATTRIBUTE} are Entra app roles; a ${sourceType} source has none (map roles from a profile attribute instead)` }];
+  }
+  if (job.scope.app === undefined) {
+    return [{ path: ['jobs', index, 'scope'], message: `the mappings read ${APP_ROLES_ATTRIBUTE}: set scope.app to the enterprise app whose role assignments they come from` }];
+  }
+  return [];
+}
+
 function oktaAuthIssues(name: string, source: OktaSourceConfig): ConfigIssue[] {
   const path = ['sources', name];
   const oauth = source.clientId !== undefined || source.privateKeyPath !== undefined;
