@@ -104,7 +104,7 @@ export function parseConfig(text: string, file: string, context: SubstitutionCon
 /** App roles come with the app's assignments, which only an Entra job scoped by app reads (as in Entra: not with "sync all users"). */
 function appRoleIssues(job: { scope: { app?: string } }, sourceType: string | undefined, index: number): ConfigIssue[] {
   if (sourceType !== undefined && sourceType !== 'entra') {
-    return [{ path: ['jobs', index, 'users', 'mappings'], message: `${APP_ROLES_ATTRIBUTE} are Entra app roles; a ${sourceType} source has none (map roles from a profile attribute instead)` }];
+    return [{ path: ['jobs', index, 'users', 'mappings'], message: `${APP_ROLES_ATTRIBUTE} are Entra app roles; ${sourceType} sources have none (map roles from a profile attribute instead)` }];
   }
   if (job.scope.app === undefined) {
     return [{ path: ['jobs', index, 'scope'], message: `the mappings read ${APP_ROLES_ATTRIBUTE}: set scope.app to the enterprise app whose role assignments they come from` }];
