@@ -96,6 +96,15 @@ describe.each(['scim', 'entra-legacy'] as const)('AssertiveAppRoleAssignmentsCom
   it('sends one PATCH per user whose roles changed: a granted role is added, a revoked one removed', async () => {
     env.graph.assignToServicePrincipal(sp, users.bob!, WRITER.id);
     env.graph.unassignFromServicePrincipal(sp, users.alice!, ADMIN.id);
+    if (compat === 'scim') {
+      // preview reads the assignments as a cycle does and shows the role PATCH it would send, sending nothing.
+      await env.clearScimRequests();
+      const preview = await env.runCli(['preview', '--job', `roles-${compat}`, '--user', 'bob@roles.example', '--config', config]);
+      expect(preview.code, preview.stderr).toBe(0);
+      const patch = JSON.parse(preview.stdout.slice(preview.stdout.indexOf('{', preview.stdout.indexOf('PATCH /Users/')))) as { Operations: unknown[] };
+      expect(patch.Operations).toEqual([{ op: 'replace', path: 'roles', value: [role(READER), role(WRITER)] }]);
+      expect(writes(await env.scimRequests())).toEqual([]);
+    }
     const sent = await sync(config);
     const ids = Object.fromEntries((await env.scimUsers()).map((u) => [String(u.userName).split('@')[0], u.id]));
     expect(sent.map((r) => `${r.method} ${r.path}`).sort()).toEqual([`PATCH /Users/${ids.alice}`, `PATCH /Users/${ids.bob}`].sort());
