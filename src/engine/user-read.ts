@@ -302,10 +302,17 @@ export async function scopeMembers(
   return { ids: members, roles };
 }
 
-/** The user with its app roles as `appRoleAssignments` ({ id, value, displayName } each), when the job reads them. */
+/**
+ * The user with its app roles as `appRoleAssignments` ({ id, value, displayName } each), when the
+ * job reads them. Sorted by value: Graph lists assignments in no promised order, and
+ * SingleAppRoleAssignment takes the first role, which must not change from one cycle to the next.
+ */
 export function withAppRoles(user: SourceUser, roles: ReadonlyMap<string, readonly AppRole[]> | undefined): SourceUser {
   if (!roles) return user;
-  const held = (roles.get(user.id) ?? []).map((role) => ({ id: role.id, value: role.value, displayName: role.displayName }));
+  const key = (role: AppRole) => role.value ?? role.displayName ?? role.id;
+  const held = [...(roles.get(user.id) ?? [])]
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    .map((role) => ({ id: role.id, value: role.value, displayName: role.displayName }));
   return { ...user, attributes: { ...user.attributes, [APP_ROLES_ATTRIBUTE]: held } };
 }
 
