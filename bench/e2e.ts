@@ -15,6 +15,7 @@
  * after the runs. Reported per scenario: wall time (process start included), SCIM requests,
  * requests/s, creates/s against the ceiling, and the peak RSS of the provisiond process.
  * Table on stdout, JSON in bench/results/. Speed is measured here, never asserted in tests.
+ * BENCH_CLI_NODE_FLAGS are node flags for the provisiond processes only (e.g. --cpu-prof).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

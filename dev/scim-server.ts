@@ -8,6 +8,7 @@ export type {
   ScimExtensionSpec,
   ScimFault,
   ScimRequestLogEntry,
+  ScimAppProfile,
   ScimResource,
   ScimServer,
   ScimServerOptions,

@@ -58,7 +58,9 @@ export interface RunOptions {
 export async function runTimed(script: string, options: RunOptions): Promise<TimedRun> {
   const fd = openSync(options.logFile, 'w');
   const start = performance.now();
-  const child = spawn(process.execPath, [script, ...options.args], { cwd: options.cwd, env: options.env, stdio: ['ignore', fd, fd] });
+  // e.g. BENCH_CLI_NODE_FLAGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles provisiond alone (NODE_OPTIONS refuses --cpu-prof).
+  const nodeFlags = (process.env['BENCH_CLI_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
+  const child = spawn(process.execPath, [...nodeFlags, script, ...options.args], { cwd: options.cwd, env: options.env, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   let peakKb = 0;
   let cpuTicks = 0;

@@ -9,6 +9,7 @@ import { oktaError } from './errors.js';
 import { comparisons, evaluate, ExpressionError, parseExpression, type Expression, type Operator } from './expression.js';
 import { LIMITS, linkHeaders, pageAfter, pageLimit, type LimitRule } from './paging.js';
 import { apiApp, apiAppGroup, apiAppUser, apiGroup, apiUser } from './representation.js';
+import { userSchema } from './user-schema.js';
 
 export interface ApiRequest {
   readonly method: string;
@@ -26,6 +27,7 @@ export interface ApiResponse {
 /** Which OAuth scope an endpoint needs (a `.manage` scope includes `.read`). */
 export function requiredScope(method: string, pathname: string): string {
   const collection = pathname.split('/')[3] ?? '';
+  if (collection === 'meta') return `okta.schemas.${method === 'GET' ? 'read' : 'manage'}`;
   const family = collection === 'groups' ? 'groups' : collection === 'apps' ? 'apps' : 'users';
   return `okta.${family}.${method === 'GET' ? 'read' : 'manage'}`;
 }
@@ -67,6 +69,9 @@ export function routeApi(directory: OktaDirectory, origin: string, request: ApiR
         const members = directory.groupMembers(id as string);
         return paged(request.url, members, () => true, LIMITS.groupUsers, (u) => apiUser(u, origin));
       }
+      case 'GET meta/:id/user/:op':
+        if (id !== 'schemas' || operation !== 'default') break;
+        return { status: 200, body: userSchema(directory, origin) };
       case 'GET apps/:id':
         return { status: 200, body: apiApp(directory.app(id as string), origin) };
       case 'GET apps/:id/users': {

@@ -63,7 +63,9 @@ function save(kind: ResourceKind, resource: ResourceView, instance: unknown, ctx
   // The schema instance's toJSON drops anything the schema does not define.
   const data = JSON.parse(JSON.stringify(instance)) as Record<string, unknown>;
   if (kind === 'Group' && Array.isArray(data['members'])) data['members'] = uniqueMembers(data['members']);
-  if (kind === 'User') applyFlipCustomJson(data);
+  // customJson carries custom attributes on create only (Flip's Entra workaround): applied again on a
+  // later PATCH, the create-time JSON the user still holds would undo updates to the custom extension.
+  if (kind === 'User' && resource.id === undefined) applyFlipCustomJson(data);
   try {
     return storeOf(ctx).save(kind, resource.id, data);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import SCIMMY from 'scimmy';
 import SCIMMYRouters from 'scimmy-routers';
 import { adminRouter } from './admin.js';
@@ -26,6 +26,22 @@ export interface ScimServerOptions {
    * every SCIM server in the process.
    */
   extensions?: ScimExtensionSpec[];
+  /** An app's own rules on top of standard SCIM (dev/emulators/): its base path, refusals and quirks. */
+  profile?: ScimAppProfile;
+}
+
+/**
+ * What makes the server behave as one app: where it serves SCIM, and handlers that see every
+ * authenticated SCIM request (PATCH bodies already normalised) before the standard handling — to
+ * refuse what the app refuses, or to do what the app does instead.
+ */
+export interface ScimAppProfile {
+  readonly name: string;
+  /** Where the app serves SCIM, e.g. /api/v1/scim/v2. */
+  readonly basePath: string;
+  /** The base URL as the app's guide writes it ends in a slash (Flagsmith's does). */
+  readonly trailingSlash?: boolean;
+  handlers(store: ScimStore): RequestHandler[];
 }
 
 export interface ScimServer {
@@ -66,10 +82,10 @@ export interface ScimServer {
   close(): Promise<void>;
 }
 
-export type { ScimChaosOptions, ScimChaosStats, ScimExtensionSpec, ScimFault, ScimRequestLogEntry, ScimResource };
+export type { ScimChaosOptions, ScimChaosStats, ScimExtensionSpec, ScimFault, ScimRequestLogEntry, ScimResource, ScimStore };
 
 export async function startScimServer(options: ScimServerOptions): Promise<ScimServer> {
-  const basePath = normaliseBasePath(options.basePath ?? '/scim/v2');
+  const basePath = normaliseBasePath(options.basePath ?? options.profile?.basePath ?? '/scim/v2');
   // Resources must be declared before SCIMMYRouters is built: it mounts the declared ones.
   declareResources();
   if (options.extensions) declareUserExtensions(options.extensions);
@@ -96,6 +112,10 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   scim.use(faults.middleware(isAuthorized));
   scim.use(chaos.middleware(isAuthorized));
   scim.use(normaliseEntraPatch);
+  // Guarded by the same token check as the standard handling: an app refuses nothing to a stranger but the token.
+  if (options.profile) {
+    for (const handler of options.profile.handlers(store)) scim.use((req: Request, res: Response, next: NextFunction) => (isAuthorized(req) ? handler(req, res, next) : next()));
+  }
   scim.use(
     new SCIMMYRouters({
       type: 'bearer',
@@ -124,7 +144,7 @@ export async function startScimServer(options: ScimServerOptions): Promise<ScimS
   let port = 0;
   const server: ScimServer = {
     get url() {
-      return `http://127.0.0.1:${port}${basePath}`;
+      return `http://127.0.0.1:${port}${basePath}${options.profile?.trailingSlash ? '/' : ''}`;
     },
     get adminUrl() {
       return `http://127.0.0.1:${port}/_admin`;

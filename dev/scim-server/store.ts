@@ -71,7 +71,8 @@ export class ScimStore {
     return removed;
   }
 
-  private dropMember(memberId: string): void {
+  /** Takes a user out of every group (what apps that remove a deactivated user from its groups do). */
+  dropMember(memberId: string): void {
     for (const group of this.groups.values()) {
       const members = group['members'];
       if (!Array.isArray(members)) continue;

@@ -77,8 +77,8 @@ async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<strin
 
 /**
  * The report of a cycle that threw. Outside a dry run its run is recorded as failed with the error
- * (the caller holds the job's lease, so a run left 'running' is this cycle's), so `status`, the
- * metrics and /readyz see the failure too.
+ * (the caller holds the job's lease, so a run left 'running' is this cycle's), so `status` and the
+ * metrics see the failure too.
  */
 function crashed(job: string, error: unknown, durationMs: number, store: StateStore, log: Logger, options: RunOptions): CycleReport {
   const message = `cycle crashed: ${error instanceof Error ? error.message : String(error)}`;

@@ -16,6 +16,11 @@ export function formatKeyPath(path: readonly PropertyKey[]): string {
   return out === '' ? '(top level)' : out;
 }
 
+/** file:line: key.path: message */
+export function formatIssue(file: string, issue: ConfigIssue): string {
+  return `${file}${issue.line ? `:${issue.line}` : ''}: ${formatKeyPath(issue.path)}: ${issue.message}`;
+}
+
 /** The config cannot be used. The message lists every issue; it never contains a secret's value. */
 export class ConfigError extends Error {
   constructor(
@@ -24,9 +29,7 @@ export class ConfigError extends Error {
   ) {
     super(
       `invalid config ${file}:\n` +
-        issues
-          .map((i) => `  - ${file}${i.line ? `:${i.line}` : ''}: ${formatKeyPath(i.path)}: ${i.message}`)
-          .join('\n'),
+        issues.map((i) => `  - ${formatIssue(file, i)}`).join('\n'),
     );
     this.name = 'ConfigError';
   }

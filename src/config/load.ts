@@ -3,13 +3,16 @@
  * compilation. Any issue stops start-up with the file, the key path and the fix.
  */
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
+import { LineCounter, parseDocument } from 'yaml';
 import { compileMappings, MappingConfigError, type MappingSet } from '../mapping/map.js';
 import { APP_ROLES_ATTRIBUTE, readsAppRoles } from '../mapping/roles.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
+import { lineOfPath } from './locate.js';
 import { configSchema, type Config, type JobConfig, type OktaSourceConfig } from './schema.js';
+import { scopeFilterIssues } from './scope-filters.js';
 import { processContext, substituteReferences, type SubstitutionContext } from './secrets.js';
+import { checkSourceAttributes, type AttributeCheckOptions } from './source-attributes.js';
+import { describeZodIssues } from './zod-issues.js';
 
 export interface PreparedJob {
   readonly config: JobConfig;
@@ -22,9 +25,16 @@ export interface LoadedConfig {
   readonly file: string;
   readonly config: Config;
   readonly jobs: readonly PreparedJob[];
+  /** What may fail at run time but cannot be told offline (an Okta attribute that may be a custom one). */
+  readonly warnings?: readonly ConfigIssue[];
 }
 
-export function loadConfigFile(file: string, context: SubstitutionContext = processContext): LoadedConfig {
+export interface ParseOptions {
+  /** What `validate --online` read of the IdPs, for checks that need it. */
+  readonly attributes?: AttributeCheckOptions;
+}
+
+export function loadConfigFile(file: string, context: SubstitutionContext = processContext, options: ParseOptions = {}): LoadedConfig {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -33,10 +43,10 @@ export function loadConfigFile(file: string, context: SubstitutionContext = proc
     const hint = code === 'ENOENT' ? 'file not found; pass --config PATH or set PROVISIOND_CONFIG' : `cannot read it (${code})`;
     throw new ConfigError(file, [{ path: [], message: hint }]);
   }
-  return parseConfig(text, file, context);
+  return parseConfig(text, file, context, options);
 }
 
-export function parseConfig(text: string, file: string, context: SubstitutionContext = processContext): LoadedConfig {
+export function parseConfig(text: string, file: string, context: SubstitutionContext = processContext, options: ParseOptions = {}): LoadedConfig {
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
@@ -50,13 +60,18 @@ export function parseConfig(text: string, file: string, context: SubstitutionCon
       })),
     );
   }
-  const locate = (issues: readonly ConfigIssue[]) => issues.map((i) => ({ ...i, line: i.line ?? lineOf(document, lines, i.path) }));
+  // In file order, so the first error an admin reads is the first one in the file.
+  const locate = (issues: readonly ConfigIssue[]) =>
+    issues
+      .map((i) => ({ ...i, line: i.line ?? lineOfPath(document, lines, i.path) }))
+      .sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
 
   const substituted = substituteReferences(document.toJS(), context);
   if (substituted.issues.length > 0) throw new ConfigError(file, locate(substituted.issues));
 
-  const parsed = configSchema.safeParse(substituted.value);
-  if (!parsed.success) throw new ConfigError(file, locate(parsed.error.issues.map(describeZodIssue)));
+  // reportInput: a wrong type is reported with the value seen, not as a missing key.
+  const parsed = configSchema.safeParse(substituted.value, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(file, locate(describeZodIssues(parsed.error.issues, substituted.value)));
 
   const config = parsed.data;
   const issues: ConfigIssue[] = [];
@@ -84,6 +99,7 @@ export function parseConfig(text: string, file: string, context: SubstitutionCon
         return undefined;
       }
     };
+    issues.push(...scopeFilterIssues(job, index));
     const users = compile('users', () => compileMappings(job.users.mappings, { customJson: job.users.customJson }));
     if (users && readsAppRoles(users.sourceAttributes)) issues.push(...appRoleIssues(job, config.sources[job.source]?.type, index));
     const groupsConfig = job.groups;
@@ -96,8 +112,10 @@ export function parseConfig(text: string, file: string, context: SubstitutionCon
     }
     if (source.type === 'okta') issues.push(...oktaAuthIssues(name, source));
   }
+  const attributes = checkSourceAttributes(config.jobs, config.sources, options.attributes);
+  issues.push(...attributes.errors);
   if (issues.length > 0) throw new ConfigError(file, locate(issues));
-  return { file, config, jobs };
+  return { file, config, jobs, warnings: locate(attributes.warnings) };
 }
 
 /** Okta takes an API token or an OAuth service app (clientId + privateKeyPath), never both or half of one. */
@@ -125,42 +143,4 @@ function oktaAuthIssues(name: string, source: OktaSourceConfig): ConfigIssue[] {
     return [{ path, message: '"keyId" and "scopes" apply only to OAuth ("clientId" + "privateKeyPath"); remove them when using "token"' }];
   }
   return [];
-}
-
-function describeZodIssue(issue: z.core.$ZodIssue): ConfigIssue {
-  const path = issue.path as PropertyKey[];
-  switch (issue.code) {
-    case 'unrecognized_keys':
-      return {
-        path,
-        message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}; check the spelling (see \`provisiond schema\` for the keys allowed here)`,
-      };
-    case 'invalid_type':
-      if (issue.input === undefined) return { path, message: `required key is missing (expected ${issue.expected})` };
-      return { path, message: `expected ${issue.expected}, got ${describeInput(issue.input)}` };
-    case 'invalid_value':
-      return { path, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` };
-    case 'invalid_union':
-      if ('discriminator' in issue && issue.discriminator) {
-        return { path: [...path, issue.discriminator], message: 'expected a known "type"' };
-      }
-      return { path, message: issue.message };
-    default:
-      return { path, message: issue.message };
-  }
-}
-
-function describeInput(input: unknown): string {
-  if (input === null) return 'null';
-  if (Array.isArray(input)) return 'a list';
-  return typeof input === 'object' ? 'a mapping' : typeof input;
-}
-
-/** The line of the deepest YAML node that exists along `path`, so a missing key points at its parent. */
-function lineOf(document: Document, lines: LineCounter, path: readonly PropertyKey[]): number | undefined {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = document.getIn(path.slice(0, depth) as unknown[], true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) return lines.linePos(node.range[0]).line;
-  }
-  return undefined;
 }

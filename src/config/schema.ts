@@ -4,13 +4,12 @@
  */
 import { validate as isCronExpression } from 'node-cron';
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { DURATION_PATTERN, parseDuration } from './duration.js';
 
 const duration = z
   .string()
-  .refine((s) => parseDuration(s) !== undefined, {
-    message: 'expected a duration such as "30s", "40m", "24h" or "7d"',
-  })
+  // A pattern rather than a refinement, so the JSON Schema checks durations too.
+  .regex(DURATION_PATTERN, { message: 'expected a duration such as "30s", "40m", "24h" or "7d"' })
   .transform((s) => parseDuration(s) as number);
 
 /** A count ("50") or a share of the linked objects ("5%"). */
@@ -175,11 +174,9 @@ const groupsSchema = z
     match: z
       .array(matchRule)
       .min(1)
-      .default([
-        { target: 'externalId', source: 'id' },
-        { target: 'displayName', source: 'displayName' },
-      ])
-      .describe('How a group that already exists in the app is found on first contact, in order'),
+      // displayName alone, as Entra looks groups up: apps need not filter on externalId (RFC 7644 §3.4.2.2).
+      .default([{ target: 'displayName', source: 'displayName' }])
+      .describe('How a group that already exists in the app is found on first contact, in order; a rule the app refuses (400 invalidFilter, 501) is skipped'),
     mappings: z
       .array(mappingSchema)
       .min(1)
@@ -240,7 +237,7 @@ const jobSchema = z.strictObject({
   groups: z.union([z.literal(false), groupsSchema]).default(false),
   safety: z
     .strictObject({
-      maxDeletes: countOrPercent.default('5%').describe('Most disables plus deletes one cycle may send'),
+      maxDeletes: countOrPercent.default('5%').describe('Most disables plus deletes one cycle may send: a count, or a percentage of the linked objects that never allows fewer than 10'),
       maxSourceDrop: countOrPercent.default('20%').describe('A read this much smaller than the previous one computes no deprovisioning'),
       maxAttempts: z.number().int().min(1).max(1000).default(10).describe('Failed attempts of one operation before it is parked until its source object changes'),
     })

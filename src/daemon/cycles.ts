@@ -176,7 +176,7 @@ export class CycleCoordinator {
     try {
       const report = await this.deps.runJob(loaded, job, options);
       this.deps.metrics?.observeCycle(report);
-      return summarize(report);
+      return summarize(report, this.deps.store);
     } catch (error) {
       // The engine reports what it can; an exception is a bug or a broken dependency (the state database).
       const message = messageOf(error);

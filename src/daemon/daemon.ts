@@ -33,9 +33,6 @@ export interface DaemonDetail {
   readonly nextRuns: Readonly<Record<string, string>>;
 }
 
-const FINISHED = ['success', 'failed', 'partial', 'guarded', 'quarantined'] as const;
-/** A job whose last cycle ended so is not doing its work. */
-const FAILING: ReadonlySet<string> = new Set(['failed', 'quarantined']);
 const SIGNAL_EXIT_CODES: Readonly<Record<string, number>> = { SIGINT: 130, SIGTERM: 143 };
 
 /** Resolves once the daemon is up; the process then lives until a signal ends it. */
@@ -93,15 +90,16 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     return { startedAt, schedules, nextRuns };
   };
 
+  // Ready = able to serve: the config is loaded (the daemon never runs without one) and the state
+  // database is open and this daemon's. How the last cycle went is for metrics and status: a
+  // single replica taken out of service for a failing IdP would lose POST /sync and scraping just
+  // when they are needed.
   const readiness = (): Readiness => {
     const reasons: string[] = [];
     if (stopping) reasons.push('shutting down');
     if (!servingDatabase) reasons.push('another provisiond daemon holds the state database');
     try {
-      const latest = jobNames().map((job) => ({ job, run: store.latestRun(job, FINISHED) }));
-      if (latest.length > 0 && latest.every(({ run }) => run !== undefined && FAILING.has(run.outcome))) {
-        reasons.push(`the last cycle of every job failed (${latest.map(({ job, run }) => `${job}: ${run?.message ?? run?.outcome}`).join('; ')})`);
-      }
+      void store.schemaVersion;
     } catch (error) {
       reasons.push(`the state database cannot be read: ${error instanceof Error ? error.message : String(error)}`);
     }

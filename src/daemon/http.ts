@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { UsageError } from '../cli/runner.js';
+import { httpUrl, loopbackFor } from './address.js';
 import { UnavailableError } from './cycles.js';
 import { parseSyncRequest, type CycleRequest, type CycleSummary, type SyncErrorBody, type SyncResponseBody } from './sync-protocol.js';
 
@@ -16,6 +17,13 @@ export interface Readiness {
   readonly reasons: readonly string[];
 }
 
+/**
+ * How a POST /sync was answered: `accepted` when its cycles ran (whatever their outcomes),
+ * `unknown_job` for a job the config lacks, `unavailable` while shutting down or not serving the
+ * database, `error` for a 500.
+ */
+export type SyncRequestResult = 'accepted' | 'unauthorized' | 'disabled' | 'invalid' | 'unknown_job' | 'unavailable' | 'error';
+
 export interface HttpHandlers {
   readiness(): Readiness;
   metrics(): Promise<{ contentType: string; body: string }>;
@@ -23,7 +31,7 @@ export interface HttpHandlers {
   sync(request: CycleRequest): Promise<CycleSummary[]>;
   /** The token POST /sync requires, from the config in force; undefined disables POST /sync. */
   syncToken(): string | undefined;
-  onSyncRequest?(result: 'accepted' | 'unauthorized' | 'disabled' | 'invalid'): void;
+  onSyncRequest?(result: SyncRequestResult): void;
 }
 
 export interface DaemonHttpServer {
@@ -126,15 +134,23 @@ async function handleSync(req: IncomingMessage, res: ServerResponse, handlers: H
     handlers.onSyncRequest?.('invalid');
     return sendJson(res, 400, { error: request.error });
   }
-  handlers.onSyncRequest?.('accepted');
+  let reports: CycleSummary[];
   try {
-    const reports = await handlers.sync(request);
-    sendJson(res, 200, { reports } satisfies SyncResponseBody);
+    reports = await handlers.sync(request);
   } catch (error) {
-    if (error instanceof UsageError) return sendJson(res, 404, { error: error.message });
-    if (error instanceof UnavailableError) return sendJson(res, 503, { error: error.message });
+    if (error instanceof UsageError) {
+      handlers.onSyncRequest?.('unknown_job');
+      return sendJson(res, 404, { error: error.message });
+    }
+    if (error instanceof UnavailableError) {
+      handlers.onSyncRequest?.('unavailable');
+      return sendJson(res, 503, { error: error.message });
+    }
+    handlers.onSyncRequest?.('error');
     throw error;
   }
+  handlers.onSyncRequest?.('accepted');
+  sendJson(res, 200, { reports } satisfies SyncResponseBody);
 }
 
 /** Compares digests, so neither the time taken nor a length mismatch tells how much of the token was right. */
@@ -166,16 +182,6 @@ function sendJson(res: ServerResponse, status: number, body: SyncResponseBody | 
 function sendText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   res.end(text);
-}
-
-function loopbackFor(address: string): string {
-  if (address === '0.0.0.0') return '127.0.0.1';
-  if (address === '::' || address === '::0') return '::1';
-  return address;
-}
-
-function httpUrl(address: string, port: number): string {
-  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }
 
 /** Stops accepting, lets responses in progress end briefly, then cuts what is left (a /sync waiting on a cycle). */

@@ -5,8 +5,10 @@
  */
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { readQuarantine } from '../engine/cycle.js';
-import type { CycleReport } from '../engine/cycle.js';
+import type { CycleOutcome, CycleReport } from '../engine/cycle.js';
 import type { CycleProgress, StateStore } from '../state/store.js';
+import { productVersion } from '../version.js';
+import type { SyncRequestResult } from './http.js';
 
 export interface MetricSources {
   readonly store: StateStore;
@@ -16,51 +18,67 @@ export interface MetricSources {
 }
 
 /**
- * Counts in a cycle report that are operation outcomes: the apply stage's results for users and
- * groups, plus what the guard held back and escrow deferred or parked. `failed` is every failed
- * operation, users' and groups' alike. Kind and outcome are separate counters because the report
- * has them separately (`planned.<kind>`, and one count per result): an update can end
- * `recreated`, so a kind×outcome product would be a guess.
+ * A cycle report's counts, sorted into families that each add up to something: user operations
+ * (one per user the cycle acted on, sent or not), group operations (one per group), membership
+ * changes (one per member added to or removed from a group, in however many requests); beside
+ * them, deprovisioning the safety guard held back (users' and groups') and source objects skipped.
+ * Each family maps the report's count key to the metric's `outcome` label.
  */
-export const OPERATION_OUTCOMES = [
-  'created',
-  'recreated',
-  'linked',
-  'updated',
-  'enabled',
-  'disabled',
-  'deleted',
-  'failed',
+export const USER_OUTCOMES = {
+  created: 'created',
+  recreated: 'recreated',
+  linked: 'linked',
+  updated: 'updated',
+  enabled: 'enabled',
+  disabled: 'disabled',
+  deleted: 'deleted',
+  failed: 'failed',
   // Not sent because the target refused the credentials earlier in the cycle.
-  'notSent',
-  'held',
-  'deferred',
-  'parked',
-  'skipped',
-  'groupsCreated',
-  'groupsLinked',
-  'groupsUpdated',
-  'groupsDeleted',
-  'membersAdded',
-  'membersRemoved',
-] as const;
+  notSent: 'notSent',
+  // Escrow: a failed operation waiting for its retry time, or parked until the user changes.
+  deferred: 'deferred',
+  parked: 'parked',
+} as const;
+
+export const GROUP_OUTCOMES = {
+  groupsCreated: 'created',
+  groupsLinked: 'linked',
+  groupsUpdated: 'updated',
+  groupsDeleted: 'deleted',
+  groupsFailed: 'failed',
+} as const;
+
+export const MEMBERSHIP_OUTCOMES = {
+  membersAdded: 'added',
+  membersRemoved: 'removed',
+  membersFailed: 'failed',
+} as const;
 
 const PLANNED_PREFIX = 'planned.';
 const BY_KIND_PREFIX = 'op.';
 
 export interface OperationTally {
-  readonly outcomes: ReadonlyMap<string, number>;
+  readonly users: ReadonlyMap<string, number>;
+  readonly groups: ReadonlyMap<string, number>;
+  readonly memberships: ReadonlyMap<string, number>;
+  /** Disables and deletes (users' and groups') a safety guard held back. */
+  readonly held: number;
+  /** Objects left out: unmappable, unusable in the source's answer, or in conflict with another. */
+  readonly skipped: number;
   readonly planned: ReadonlyMap<string, number>;
   /** Sent operations by kind and outcome, from the cycle's `op.<kind>.<outcome>` counts. */
   readonly byKind: readonly { readonly kind: string; readonly outcome: string; readonly count: number }[];
 }
 
 export function tallyOperations(counts: Readonly<Record<string, number>>): OperationTally {
-  const outcomes = new Map<string, number>();
-  for (const outcome of OPERATION_OUTCOMES) {
-    const count = counts[outcome] ?? 0;
-    if (count > 0) outcomes.set(outcome, count);
-  }
+  const family = (outcomes: Readonly<Record<string, string>>): Map<string, number> => {
+    const tally = new Map<string, number>();
+    for (const [key, outcome] of Object.entries(outcomes)) {
+      const count = counts[key] ?? 0;
+      if (count > 0) tally.set(outcome, count);
+    }
+    return tally;
+  };
   const planned = new Map<string, number>();
   for (const [key, count] of Object.entries(counts)) {
     if (key.startsWith(PLANNED_PREFIX) && count > 0) planned.set(key.slice(PLANNED_PREFIX.length), count);
@@ -71,16 +89,29 @@ export function tallyOperations(counts: Readonly<Record<string, number>>): Opera
     const dot = rest.lastIndexOf('.');
     return dot > 0 ? [{ kind: rest.slice(0, dot), outcome: rest.slice(dot + 1), count }] : [];
   });
-  return { outcomes, planned, byKind };
+  return {
+    users: family(USER_OUTCOMES),
+    groups: family(GROUP_OUTCOMES),
+    memberships: family(MEMBERSHIP_OUTCOMES),
+    held: counts.held ?? 0,
+    skipped: counts.skipped ?? 0,
+    planned,
+    byKind,
+  };
 }
 
 /** Outcomes of runs that got as far as the guard (a quarantined run stops before it). */
 const GUARDED_RUNS = ['success', 'failed', 'partial', 'guarded'] as const;
+const FINISHED_RUNS: readonly CycleOutcome[] = ['success', 'failed', 'partial', 'guarded', 'quarantined'];
 
 export class DaemonMetrics {
   readonly registry = new Registry();
   private readonly cycles: Counter<'job' | 'outcome'>;
-  private readonly operations: Counter<'job' | 'outcome'>;
+  private readonly userOperations: Counter<'job' | 'outcome'>;
+  private readonly groupOperations: Counter<'job' | 'outcome'>;
+  private readonly membershipChanges: Counter<'job' | 'outcome'>;
+  private readonly deprovisionsHeld: Counter<'job'>;
+  private readonly skippedObjects: Counter<'job'>;
   private readonly planned: Counter<'job' | 'kind'>;
   private readonly operationsByKind: Counter<'job' | 'kind' | 'outcome'>;
   private readonly duration: Histogram<'job'>;
@@ -95,6 +126,12 @@ export class DaemonMetrics {
   constructor(sources: MetricSources) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'provisiond_build_info',
+      help: 'Always 1; its labels say which provisiond and which Node.js run',
+      labelNames: ['version', 'node'],
+      registers,
+    }).set({ version: productVersion(), node: process.version }, 1);
     this.cycles = new Counter({ name: 'provisiond_cycles_total', help: 'Cycles run by this daemon, by job and outcome', labelNames: ['job', 'outcome'], registers });
     this.operationsByKind = new Counter({
       name: 'provisiond_operations_by_kind_total',
@@ -102,10 +139,35 @@ export class DaemonMetrics {
       labelNames: ['job', 'kind', 'outcome'],
       registers,
     });
-    this.operations = new Counter({
-      name: 'provisiond_operations_total',
-      help: `Operations by job and outcome (${OPERATION_OUTCOMES.join(', ')})`,
+    const outcomes = (family: Readonly<Record<string, string>>) => Object.values(family).join(', ');
+    this.userOperations = new Counter({
+      name: 'provisiond_user_operations_total',
+      help: `User operations by job and outcome (${outcomes(USER_OUTCOMES)}): one per user a cycle acted on`,
       labelNames: ['job', 'outcome'],
+      registers,
+    });
+    this.groupOperations = new Counter({
+      name: 'provisiond_group_operations_total',
+      help: `Group operations by job and outcome (${outcomes(GROUP_OUTCOMES)}): one per group a cycle created, updated or deleted`,
+      labelNames: ['job', 'outcome'],
+      registers,
+    });
+    this.membershipChanges = new Counter({
+      name: 'provisiond_membership_changes_total',
+      help: `Group members by job and outcome (${outcomes(MEMBERSHIP_OUTCOMES)}): one per member added to or removed from a group`,
+      labelNames: ['job', 'outcome'],
+      registers,
+    });
+    this.deprovisionsHeld = new Counter({
+      name: 'provisiond_deprovisions_held_total',
+      help: 'Disables and deletes (users and groups) a safety guard held back, counted in each cycle that held them',
+      labelNames: ['job'],
+      registers,
+    });
+    this.skippedObjects = new Counter({
+      name: 'provisiond_skipped_objects_total',
+      help: 'Source objects a cycle left out (unmappable, unusable in the source answer, in conflict with another)',
+      labelNames: ['job'],
       registers,
     });
     this.planned = new Counter({
@@ -139,7 +201,7 @@ export class DaemonMetrics {
     this.reloads = new Counter({ name: 'provisiond_config_reloads_total', help: 'Config reloads, by result (applied, refused)', labelNames: ['result'], registers });
     this.syncRequests = new Counter({
       name: 'provisiond_sync_requests_total',
-      help: 'POST /sync requests, by result (accepted, unauthorized, disabled, invalid)',
+      help: 'POST /sync requests by result, counted when answered: accepted (the cycles ran), unauthorized, disabled (no server.token), invalid (body), unknown_job, unavailable (shutting down, or not serving the database), error',
       labelNames: ['result'],
       registers,
     });
@@ -179,6 +241,32 @@ export class DaemonMetrics {
       registers,
       collect() {
         perJob(this, (job) => sources.store.latestRun(job, GUARDED_RUNS)?.counts.held ?? 0);
+      },
+    });
+    // From the state database, so a --sync-now's cycle counts as well as the daemon's own.
+    new Gauge({
+      name: 'provisiond_last_cycle_outcome',
+      help: `1 for the outcome of the job's last finished cycle, 0 for the others (${FINISHED_RUNS.join(', ')}); absent before its first cycle`,
+      labelNames: ['job', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const job of sources.jobs()) {
+          const last = sources.store.latestRun(job, FINISHED_RUNS);
+          if (last) for (const outcome of FINISHED_RUNS) this.set({ job, outcome }, last.outcome === outcome ? 1 : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'provisiond_last_cycle_timestamp_seconds',
+      help: "When the job's last finished cycle ended, whatever its outcome (Unix time)",
+      labelNames: ['job'],
+      registers,
+      collect() {
+        perJob(this, (job) => {
+          const finishedAt = sources.store.latestRun(job, FINISHED_RUNS)?.finishedAt;
+          return finishedAt ? Date.parse(finishedAt) / 1000 : undefined;
+        });
       },
     });
     new Gauge({
@@ -256,7 +344,11 @@ export class DaemonMetrics {
     this.duration.observe({ job }, report.durationMs / 1000);
     const counts = report.counts;
     const tally = tallyOperations(counts);
-    for (const [outcome, count] of tally.outcomes) this.operations.inc({ job, outcome }, count);
+    for (const [outcome, count] of tally.users) this.userOperations.inc({ job, outcome }, count);
+    for (const [outcome, count] of tally.groups) this.groupOperations.inc({ job, outcome }, count);
+    for (const [outcome, count] of tally.memberships) this.membershipChanges.inc({ job, outcome }, count);
+    if (tally.held > 0) this.deprovisionsHeld.inc({ job }, tally.held);
+    if (tally.skipped > 0) this.skippedObjects.inc({ job }, tally.skipped);
     for (const [kind, count] of tally.planned) this.planned.inc({ job, kind }, count);
     for (const { kind, outcome, count } of tally.byKind) this.operationsByKind.inc({ job, kind, outcome }, count);
     this.sourceRequests.inc({ job }, counts.sourceRequests ?? 0);
@@ -276,7 +368,7 @@ export class DaemonMetrics {
     this.reloads.inc({ result });
   }
 
-  observeSyncRequest(result: 'accepted' | 'unauthorized' | 'disabled' | 'invalid'): void {
+  observeSyncRequest(result: SyncRequestResult): void {
     this.syncRequests.inc({ result });
   }
 

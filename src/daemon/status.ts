@@ -3,6 +3,7 @@
  * failures, read from the state database alone, so it works beside a running daemon (WAL lets a
  * reader in while the daemon writes).
  */
+import { formatTable } from '../cli/table.js';
 import { readQuarantine } from '../engine/cycle.js';
 import type { QuarantineState } from '../engine/quarantine.js';
 import type { LeaseRecord, PendingFailure, RunRecord, StateStore } from '../state/store.js';
@@ -78,8 +79,17 @@ function parseDetail(text: string): Partial<DaemonDetail> | undefined {
   }
 }
 
-/** Result counts worth a glance; the rest is in `--json`. */
-const SHOWN_COUNTS = ['read', 'inScope', 'created', 'linked', 'updated', 'enabled', 'disabled', 'deleted', 'failed', 'held', 'skipped'];
+/** Result counts worth a glance, as table columns (several counters to one); the rest is in `--json`. */
+const SHOWN_COUNTS: readonly { readonly title: string; readonly keys: readonly string[] }[] = [
+  { title: 'READ', keys: ['read'] },
+  { title: 'CREATED', keys: ['created', 'recreated', 'linked', 'groupsCreated', 'groupsLinked'] },
+  { title: 'UPDATED', keys: ['updated', 'enabled', 'groupsUpdated'] },
+  { title: 'DISABLED', keys: ['disabled'] },
+  { title: 'DELETED', keys: ['deleted', 'groupsDeleted'] },
+  { title: 'MEMBERS', keys: ['membersAdded', 'membersRemoved'] },
+  { title: 'FAILED', keys: ['failed', 'groupsFailed', 'membershipFailed', 'skipped'] },
+  { title: 'HELD', keys: ['held'] },
+];
 
 export function formatStatus(report: StatusReport): string {
   const lines: string[] = [`state: ${report.statePath}`];
@@ -99,34 +109,55 @@ export function formatStatus(report: StatusReport): string {
     if (job.runs.length === 0) lines.push('  last runs: none');
     else {
       lines.push('  last runs:');
-      for (const run of job.runs) lines.push(`    ${formatRun(run)}`);
+      // A counter none of these runs has (members, for a job without groups) is left out, to keep the table narrow.
+      const shown = SHOWN_COUNTS.filter((c) => c.title === 'FAILED' || job.runs.some((run) => c.keys.some((k) => run.counts[k] !== undefined)));
+      lines.push(
+        ...formatTable(
+          [{ title: 'RUN' }, { title: 'STARTED' }, { title: 'TOOK', align: 'right' }, { title: 'OUTCOME' }, ...shown.map((c) => ({ title: c.title, align: 'right' as const })), { title: 'MESSAGE' }],
+          job.runs.map((run) => runRow(run, shown)),
+          '    ',
+        ),
+      );
     }
     if (job.pending.length === 0) lines.push('  pending failures: none');
     else {
       lines.push(`  pending failures (${job.pending.length}; parked ones wait for a change at the source):`);
-      for (const failure of job.pending) {
-        lines.push(
-          `    ${failure.kind} ${failure.label}: ${failure.operation}, ${failure.attempts} attempt${failure.attempts === 1 ? '' : 's'}, last ${failure.lastFailedAt}: ${failure.lastStatus ?? '-'} ${failure.lastError}${failure.nextAttemptAt ? `; next try after ${failure.nextAttemptAt}` : ''}`,
-        );
-      }
+      lines.push(
+        ...formatTable(
+          [{ title: 'OBJECT' }, { title: 'OPERATION' }, { title: 'ATTEMPTS', align: 'right' }, { title: 'LAST FAILED' }, { title: 'NEXT TRY' }, { title: 'ERROR' }],
+          job.pending.map((f) => [
+            `${f.kind} ${f.label}`,
+            f.operation,
+            String(f.attempts),
+            shortTime(f.lastFailedAt),
+            f.nextAttemptAt ? shortTime(f.nextAttemptAt) : 'next cycle',
+            `${f.lastStatus ?? '-'} ${f.lastError}`,
+          ]),
+          '    ',
+        ),
+      );
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
-function formatRun(run: RunRecord): string {
+function runRow(run: RunRecord, shown: typeof SHOWN_COUNTS): string[] {
   const progress = run.progress;
   const running = progress
     ? `running: ${progress.phase} ${progress.total === undefined ? progress.done : `${progress.done}/${progress.total}`} at ${progress.rate}/s${progress.etaSeconds === undefined ? '' : `, ETA ${formatDuration(progress.etaSeconds * 1000)}`}`
-    : 'running';
-  const duration = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : running;
-  const counts = SHOWN_COUNTS.filter((key) => (run.counts[key] ?? 0) > 0 || key === 'failed')
-    .filter((key) => run.counts[key] !== undefined)
-    .map((key) => `${key} ${run.counts[key]}`)
-    .join(', ');
-  return [`#${run.id}`, run.startedAt, duration, run.outcome, counts, run.message ? `— ${run.message}` : ''].filter(Boolean).join('  ');
+    : undefined;
+  const took = run.finishedAt ? formatDuration(Date.parse(run.finishedAt) - Date.parse(run.startedAt)) : '…';
+  const counts = shown.map(({ keys }) => {
+    const present = keys.filter((k) => run.counts[k] !== undefined);
+    return present.length === 0 ? '-' : String(present.reduce((n, k) => n + (run.counts[k] ?? 0), 0));
+  });
+  return [`#${run.id}`, shortTime(run.startedAt), took, run.outcome, ...counts, running ?? run.message ?? ''];
 }
 
+/** 2026-01-01T00:40:00.000Z → 2026-01-01 00:40:00Z: the same instant, easier on the eye. */
+function shortTime(iso: string): string {
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 19)}Z` : iso;
+}
 function formatDuration(ms: number): string {
   if (ms < 1_000) return `${ms}ms`;
   if (ms < 60_000) return `${(ms / 1_000).toFixed(1)}s`;

@@ -27,7 +27,7 @@ export async function syncNow(loaded: LoadedConfig, request: CycleRequest, store
       });
       try {
         const [report] = await runJobs(loaded, { jobName: name, dryRun: false, allowDeletes: request.allowDeletes, force: true, full: request.full }, log, store);
-        if (report) summaries.push(summarize(report));
+        if (report) summaries.push(summarize(report, store));
       } finally {
         leases.release(lease);
       }

@@ -27,7 +27,8 @@ export interface GroupApplyContext {
 }
 
 export type GroupResult = 'groupsCreated' | 'groupsLinked' | 'groupsUpdated' | 'groupsDeleted' | 'groupsFailed';
-export type MembershipResult = 'membersAdded' | 'membersRemoved' | 'membershipFailed';
+/** `membershipFailed` counts refused requests (for the failure rate); the others count members, so metrics add like with like. */
+export type MembershipResult = 'membersAdded' | 'membersRemoved' | 'membersFailed' | 'membershipFailed';
 
 export interface GroupApplySummary {
   readonly counts: Record<GroupResult | MembershipResult, number>;
@@ -38,7 +39,7 @@ export interface GroupApplySummary {
 
 export function emptyGroupSummary(): GroupApplySummary {
   return {
-    counts: { groupsCreated: 0, groupsLinked: 0, groupsUpdated: 0, groupsDeleted: 0, groupsFailed: 0, membersAdded: 0, membersRemoved: 0, membershipFailed: 0 },
+    counts: { groupsCreated: 0, groupsLinked: 0, groupsUpdated: 0, groupsDeleted: 0, groupsFailed: 0, membersAdded: 0, membersRemoved: 0, membersFailed: 0, membershipFailed: 0 },
     failureStatuses: [],
     byKind: {},
   };
@@ -89,7 +90,7 @@ async function applyMembershipChange(change: MembershipChange, context: GroupApp
   } catch (error) {
     if (error instanceof ScimRequestError && error.status === 404) markGroupGone(context, change.groupSourceId, change.groupTargetId, change.groupLabel);
     countByKind(summary.byKind, change.kind, 'failed');
-    fail(error, change.groupSourceId, change.kind, change.groupLabel, record, context, summary, 'membershipFailed');
+    if (fail(error, change.groupSourceId, change.kind, change.groupLabel, record, context, summary, 'membershipFailed')) summary.counts.membersFailed += change.members.length;
   }
 }
 
@@ -189,6 +190,7 @@ function markGroupGone(context: GroupApplyContext, sourceId: string, targetId: s
   context.store.forgetGroupMembers(context.job, sourceId);
 }
 
+/** Records a refused group request; false when it was never sent (refused credentials), which is no failure of the request. */
 function fail(
   error: unknown,
   sourceId: string,
@@ -198,17 +200,18 @@ function fail(
   context: GroupApplyContext,
   summary: GroupApplySummary,
   counter: 'groupsFailed' | 'membershipFailed',
-): void {
+): boolean {
   const status = error instanceof ScimRequestError || error instanceof ScimResponseError ? error.status : undefined;
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof ScimAuthError) {
     // The credentials are at fault, not the group: it waits without spending an attempt, and an unsent request is no failure.
     context.recorder.recordFailure('group', { sourceId, operation, label, lastStatus: status ?? null, lastError: message, spendsAttempt: false });
-    if (!error.sent) return;
+    if (!error.sent) return false;
   } else {
     context.recorder.recordFailure('group', { sourceId, operation, label, lastStatus: status ?? null, lastError: message });
   }
   summary.counts[counter]++;
   summary.failureStatuses.push(status ?? 0);
   context.log.warn({ ...record, outcome: 'failed', status, error: message }, `${operation} ${label} failed`);
+  return true;
 }

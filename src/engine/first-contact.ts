@@ -12,19 +12,51 @@ import { parseListResponse } from '../scim/responses.js';
 import { diffAttributes, type AttributeChange } from './diff.js';
 import type { MatchQuery } from './plan.js';
 
+/**
+ * A filter the app refuses to evaluate (RFC 7644 §3.4.2.2: 400 with scimType invalidFilter, or 501
+ * for filtering it does not implement) says nothing about the object: the next rule may still find it.
+ */
+export function isRefusedFilter(error: unknown): boolean {
+  return error instanceof ScimRequestError && ((error.status === 400 && error.scimType?.toLowerCase() === 'invalidfilter') || error.status === 501);
+}
+
+/** What first contact does with a match rule the app refused to filter on. */
+export interface RefusedRules {
+  /** Lower-cased attributes the app refuses for every value: not asked again. */
+  readonly skip: ReadonlySet<string>;
+  onRefused(query: MatchQuery, error: ScimRequestError, label: string): Promise<void>;
+}
+
+/**
+ * Looks an object up by the match rules in order. A rule the app refuses to filter on is handed to
+ * `refused` and the next rule is tried; `refused.skip` holds the attributes already known to be
+ * refused. Any other error stays an error: a lookup that failed is not a lookup that found nothing.
+ */
 export async function findByMatchRules(
   client: ScimClient,
   resourceType: 'Users' | 'Groups',
   match: readonly MatchQuery[],
   label: string,
+  refused?: RefusedRules,
 ): Promise<ScimObject | undefined> {
   for (const query of match) {
-    const hits = await client.search(resourceType, equalityFilter(query.attribute, query.value));
+    if (refused?.skip.has(query.attribute.toLowerCase())) continue;
+    let hits: ScimObject[];
+    try {
+      hits = await client.search(resourceType, equalityFilter(query.attribute, query.value));
+    } catch (error) {
+      if (!refused || !isRefusedFilter(error)) throw error;
+      await refused.onRefused(query, error as ScimRequestError, label);
+      continue;
+    }
     if (hits.length > 1) throw ambiguous(resourceType, hits.length, query, label);
     if (hits.length === 1) return hits[0];
   }
   return undefined;
 }
+
+/** A value any app can filter on: a refusal of it is a refusal of the attribute, not of one value. */
+const PROBE_VALUE = 'provisiond-probe';
 
 /** What adopting an existing object takes: the attributes where what it holds differs from what we map. */
 export function changesAgainstHeld(
@@ -105,6 +137,29 @@ export class FirstContact {
   private building: Promise<void> | undefined;
   private gaveUp = false;
   private readonly listRatio: number;
+  /** Match attributes the app refuses for any value this cycle (lower-cased). */
+  private readonly refused = new Set<string>();
+  /** Per attribute, whether the app refuses it for any value: asked once per cycle, on its first refusal. */
+  private readonly probes = new Map<string, Promise<boolean>>();
+
+  private readonly refusal: RefusedRules = {
+    skip: this.refused,
+    onRefused: async (query, error, label) => {
+      const key = query.attribute.toLowerCase();
+      let probe = this.probes.get(key);
+      if (!probe) {
+        probe = this.refusesAttribute(query.attribute, error);
+        this.probes.set(key, probe);
+      }
+      // Refused for any value: said once, in refusesAttribute. Refused for this value only (quotes,
+      // a character the app's parser trips on): this object goes on with its next rule, and says so.
+      if (await probe) return;
+      this.options.log.warn(
+        { resourceType: this.options.resourceType, attribute: query.attribute, status: error.status, scimType: error.scimType, object: label },
+        `the app refused to filter ${this.options.resourceType.toLowerCase()} by ${query.attribute} eq "${query.value}" for ${label}; first contact goes on with the next match rule`,
+      );
+    },
+  };
 
   constructor(private readonly options: FirstContactOptions) {
     this.nextProbe = options.listThreshold ?? 200;
@@ -139,9 +194,33 @@ export class FirstContact {
     return undefined;
   }
 
-  /** A filtered lookup per match rule, in order (also after a 409, when the index may be stale). */
+  /**
+   * A filtered lookup per match rule, in order (also after a 409, when the index may be stale). A
+   * rule the app refuses falls through to the next and is not tried again by this job this cycle.
+   */
   lookup(match: readonly MatchQuery[], label: string): Promise<ScimObject | undefined> {
-    return findByMatchRules(this.options.client, this.options.resourceType, match, label);
+    return findByMatchRules(this.options.client, this.options.resourceType, match, label, this.refusal);
+  }
+
+  /**
+   * After a refused lookup: does the app refuse the attribute itself (RFC 7644 §3.4.2.2 lets it),
+   * or only that value? One lookup of a plain value tells; a refused attribute is skipped by every
+   * later lookup of this cycle, and said once.
+   */
+  private async refusesAttribute(attribute: string, first: ScimRequestError): Promise<boolean> {
+    const { client, resourceType, log } = this.options;
+    try {
+      await client.search(resourceType, equalityFilter(attribute, PROBE_VALUE));
+      return false;
+    } catch (error) {
+      if (!isRefusedFilter(error)) return false;
+    }
+    this.refused.add(attribute.toLowerCase());
+    log.warn(
+      { resourceType, attribute, status: first.status, scimType: first.scimType },
+      `the app refuses to filter ${resourceType.toLowerCase()} by ${attribute}; first contact skips that match rule for the rest of this cycle and goes on with the next`,
+    );
+    return true;
   }
 
   private async build(): Promise<void> {

@@ -72,10 +72,16 @@ export function guardOperations<T extends GuardedOperation>(input: GuardInput<T>
 }
 
 /**
- * "5%" of 1,000 → 50; a plain number is a count. A percentage never rounds below one, or a
- * small tenant could not disable a single leaver without `--allow-deletes`.
+ * A percentage never allows fewer than this many: a pilot's ordinary week (a few leavers among 30
+ * users) must not need `--allow-deletes`, while a pilot that loses its whole scope is still held.
+ */
+export const PERCENT_FLOOR = 10;
+
+/**
+ * "5%" of 1,000 → 50, of 100,000 → 5,000, of 35 → 10 (the floor). A plain number is a count, taken
+ * as written: an admin who wants a small tenant guarded more tightly sets one.
  */
 export function threshold(limit: CountOrPercent, base: number): number {
   if (typeof limit === 'number') return limit;
-  return Math.max(1, Math.ceil((Number(limit.slice(0, -1)) / 100) * base));
+  return Math.max(PERCENT_FLOOR, Math.ceil((Number(limit.slice(0, -1)) / 100) * base));
 }

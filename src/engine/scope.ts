@@ -3,6 +3,7 @@
  * picks the job's deprovision rule (outOfScope, disabled, softDeleted).
  */
 import type { ScopeFilterConfig } from '../config/schema.js';
+import { dotNetRegExp } from '../mapping/expression/functions/dotnet-regex.js';
 import type { AttributeValue, Attributes, SourceUser } from '../sources/source.js';
 
 export type UserStatus = 'active' | 'outOfScope' | 'disabled' | 'softDeleted';
@@ -58,7 +59,8 @@ function compileFilter(filter: ScopeFilterConfig): (attributes: Attributes) => b
     case 'ENDS WITH':
       return (a) => text(read(a))?.toLowerCase().endsWith((expected ?? '').toLowerCase()) ?? false;
     case 'REGEX MATCH': {
-      const pattern = new RegExp(expected ?? '');
+      // An Entra pattern is .NET syntax, translated as Replace() does; the config loader has compiled it once already.
+      const pattern = dotNetRegExp(expected ?? '');
       return (a) => pattern.test(text(read(a)) ?? '');
     }
   }

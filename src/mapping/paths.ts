@@ -38,7 +38,23 @@ export class PathSyntaxError extends Error {
 const NAME = /^[A-Za-z$][\w$-]*$/;
 const FILTER = /^\s*([A-Za-z][\w-]*)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i;
 
+/**
+ * Parsed paths, by their text. Every snapshot key and create body goes through here once per user
+ * and attribute, but the paths themselves are the few the mappings name; the cap keeps strings from
+ * elsewhere (an app's answer) from growing it.
+ */
+const parsedPaths = new Map<string, TargetPath>();
+const PARSED_PATHS_CAP = 4096;
+
 export function parseTargetPath(raw: string): TargetPath {
+  const known = parsedPaths.get(raw);
+  if (known !== undefined) return known;
+  const parsed = parsePath(raw);
+  if (parsedPaths.size < PARSED_PATHS_CAP) parsedPaths.set(raw, Object.freeze({ ...parsed, ...(parsed.filter ? { filter: Object.freeze(parsed.filter) } : {}) }));
+  return parsedPaths.get(raw) ?? parsed;
+}
+
+function parsePath(raw: string): TargetPath {
   const input = raw.trim();
   let schema: string | undefined;
   let rest = input;
@@ -80,6 +96,11 @@ export function parseTargetPath(raw: string): TargetPath {
   }
   if (filter && subAttribute === undefined) {
     throw new PathSyntaxError(raw, 'a filtered path must name the sub-attribute to set, e.g. emails[type eq "work"].value');
+  }
+  // Writing the attribute the filter selects by would move the element out of its own filter: the next
+  // read finds nothing, and every cycle would send it again.
+  if (filter && subAttribute !== undefined && filter.attribute.toLowerCase() === subAttribute.toLowerCase()) {
+    throw new PathSyntaxError(raw, `the filter selects by "${filter.attribute}", so the path cannot set it; set another sub-attribute, e.g. emails[type eq "work"].value`);
   }
   return { text: renderPath({ schema, attribute, filter, subAttribute }), schema, attribute, filter, subAttribute };
 }

@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import pLimit from 'p-limit';
-import { Agent, request as undiciRequest } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import type { ScimObject } from '../mapping/paths.js';
 import { describeErrorBody, ScimAuthError, ScimRequestError, ScimResponseError } from './errors.js';
 import { parseListResponse, withResourceIds } from './responses.js';
@@ -60,8 +60,13 @@ const TIMEOUT_CODES: Readonly<Record<string, string>> = {
 
 export class ScimClient {
   private readonly limit: ReturnType<typeof pLimit>;
-  private readonly base: string;
+  /** Scheme, host and port; requests name only their path, so undici parses no URL per request. */
+  private readonly origin: string;
+  /** The base URL's path ("/scim/v2"), prefixed to every request path. */
+  private readonly basePath: string;
   private readonly agent: Agent;
+  /** Built once: every request carries the same headers. */
+  private readonly headers: { readonly read: Record<string, string>; readonly write: Record<string, string> };
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly maxResponseBytes: number;
@@ -72,7 +77,11 @@ export class ScimClient {
   constructor(private readonly options: ScimClientOptions) {
     this.limit = pLimit(options.concurrency);
     // Apps document their base URL with and without a trailing slash; joining must not double it.
-    this.base = options.baseUrl.replace(/\/+$/, '');
+    const base = new URL(options.baseUrl.replace(/\/+$/, ''));
+    this.origin = base.origin;
+    this.basePath = base.pathname.replace(/\/+$/, '');
+    const read = { authorization: `Bearer ${options.token}`, accept: `${CONTENT_TYPE}, application/json` };
+    this.headers = { read, write: { ...read, 'content-type': CONTENT_TYPE } };
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     // One pool per client, as wide as the concurrency: every request reuses a warm connection
     // instead of paying a TCP (and TLS) handshake.
@@ -163,11 +172,10 @@ export class ScimClient {
     const built: unknown = typeof body === 'function' ? (body as () => unknown)() : body;
     // Serialised once: retries resend the same bytes.
     const payload = built === undefined ? undefined : JSON.stringify(built);
-    const url = this.base + path;
     if (method !== 'GET') this.stats.writes++;
     for (let attempt = 0; ; attempt++) {
       this.stats.requests++;
-      const outcome = await this.attempt(method, path, url, payload);
+      const outcome = await this.attempt(method, path, payload);
       if ('response' in outcome) return outcome.response;
       const { status, parsed, retryAfterMs, failure, notSent } = outcome;
 
@@ -198,20 +206,16 @@ export class ScimClient {
   private async attempt(
     method: string,
     path: string,
-    url: string,
     payload: string | undefined,
   ): Promise<{ response: ScimResponse } | { status: number; parsed: unknown; retryAfterMs: number | undefined; failure: string; notSent?: boolean }> {
     let statusCode = 0;
     try {
-      const response = await undiciRequest(url, {
-        dispatcher: this.agent,
-        method,
-        headers: {
-          authorization: `Bearer ${this.options.token}`,
-          accept: `${CONTENT_TYPE}, application/json`,
-          ...(payload === undefined ? {} : { 'content-type': CONTENT_TYPE }),
-        },
-        body: payload,
+      const response = await this.agent.request({
+        origin: this.origin,
+        path: this.basePath + path,
+        method: method as Dispatcher.HttpMethod,
+        headers: payload === undefined ? this.headers.read : this.headers.write,
+        body: payload ?? null,
       });
       statusCode = response.statusCode;
       const parsed = parseBody(await response.body.text());

@@ -29,7 +29,7 @@ export interface PatchRequest {
 /** POST /Users body: every mapped attribute written at its path, extension URNs listed in `schemas`. */
 export function buildCreateUser(mapped: MappedObject, set: MappingSet): ScimObject {
   const resource: ScimObject = { schemas: [USER_SCHEMA] };
-  const carried = new Set(set.mappings.filter((m) => isCarriedByCustomJson(set, m.target)).map((m) => m.target.text));
+  const carried = carriedByCustomJson(set);
   for (const [path, value] of Object.entries(mapped.attributes)) {
     // Custom attributes ride in the customJson string on create; complex ones may not survive Entra-tested apps' create path.
     if (carried.has(path)) continue;
@@ -37,6 +37,18 @@ export function buildCreateUser(mapped: MappedObject, set: MappingSet): ScimObje
   }
   for (const [path, value] of Object.entries(mapped.createOnly)) writePath(resource, parseTargetPath(path), value);
   return resource;
+}
+
+/** Per mapping set, computed once: a create body is built for every new user. */
+const carriedPaths = new WeakMap<MappingSet, ReadonlySet<string>>();
+
+function carriedByCustomJson(set: MappingSet): ReadonlySet<string> {
+  let carried = carriedPaths.get(set);
+  if (carried === undefined) {
+    carried = new Set(set.mappings.filter((m) => isCarriedByCustomJson(set, m.target)).map((m) => m.target.text));
+    carriedPaths.set(set, carried);
+  }
+  return carried;
 }
 
 /**

@@ -186,6 +186,11 @@ export class StateStore {
     // NORMAL is durable across process crashes in WAL mode; only an OS crash can lose the last commit.
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    // SQLite's temporary files (large sorts, index builds, statement journals) would go to $TMPDIR,
+    // /var/tmp, /tmp or the working directory, none of them writable in a container with a
+    // read-only root filesystem; the state directory is the only place provisiond writes. The
+    // snapshot's sorts and index builds are small enough to stay in memory.
+    db.pragma('temp_store = MEMORY');
     const store = new StateStore(db);
     store.migrate();
     return store;

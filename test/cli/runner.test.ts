@@ -22,11 +22,12 @@ afterEach(() => dirs.cleanup());
 
 /** Job "broken" first, whose Entra source cannot even be built (a tenant id with a space), then job "app". */
 function config(dbPath: string) {
-  const job = (name: string, source: string) => ({
+  // Each IdP's sign-in name: validation refuses an Okta name on an Entra source.
+  const job = (name: string, source: string, signIn = source === 'typo' ? 'userPrincipalName' : 'login') => ({
     name,
     source,
     target: { url: 'http://127.0.0.1:9/scim', token: 'target-token' },
-    users: { match: [{ target: 'userName', source: 'login' }], mappings: [{ target: 'userName', source: 'login' }] },
+    users: { match: [{ target: 'userName', source: signIn }], mappings: [{ target: 'userName', source: signIn }] },
   });
   const text = JSON.stringify({
     state: { path: dbPath },
@@ -50,7 +51,7 @@ describe('runJobs', () => {
       ['app', 'success'],
     ]);
     expect(reports[0]!.message).toMatch(/^cycle crashed: Invalid tenant id provided/);
-    // The failure is on record for status, metrics and /readyz, like any failed cycle.
+    // The failure is on record for status and metrics, like any failed cycle.
     const run = store.latestRun('broken');
     expect(run).toMatchObject({ id: reports[0]!.runId, outcome: 'failed', message: reports[0]!.message });
     expect(run?.finishedAt).not.toBeNull();

@@ -60,10 +60,55 @@ describe('parseConfig', () => {
     expect(config.jobs[0]?.target.token).toBe('file-token');
   });
 
-  it('names the key path and line of a typo’d key', () => {
+  it('reports a typo’d key at its own line with a did-you-mean, and not also as the missing key it was meant to be', () => {
     const message = issuesOf(valid.replace('users:\n      mappings:', 'users:\n      mapings:'));
-    expect(message).toMatch(/provisiond\.yaml:\d+: jobs\[0\]\.users: unknown key "mapings"/);
-    expect(message).toMatch(/jobs\[0\]\.users\.mappings: required key is missing/);
+    const line = valid.split('\n').findIndex((l) => l.trim() === 'mappings:') + 1;
+    expect(message).toContain(`provisiond.yaml:${line}: jobs[0].users.mapings: unknown key "mapings"; did you mean "mappings"?`);
+    expect(message).not.toMatch(/required key is missing/);
+    expect(message.split('\n')).toHaveLength(2);
+  });
+
+  it('lists the keys allowed where an unknown key is nothing like any of them', () => {
+    expect(issuesOf(valid.replace('      token: ${SCIM_TOKEN}', '      token: ${SCIM_TOKEN}\n      banana: 1'))).toMatch(
+      /jobs\[0\]\.target\.banana: unknown key "banana"; the keys allowed here are "url", "token", "concurrency"/,
+    );
+  });
+
+  it('offers the keys of the source type the config names', () => {
+    const okta = valid.replace('    type: entra\n    tenantId: t\n    clientId: c\n    clientSecret: ${ENTRA_SECRET}', '    type: okta\n    orgUrl: https://acme.okta.com\n    tokn: x');
+    expect(issuesOf(okta)).toMatch(/sources\.corp\.tokn: unknown key "tokn"; did you mean "token"\?/);
+  });
+
+  it('reports a wrong type as a wrong type with the value seen', () => {
+    const message = issuesOf(valid.replace('      token: ${SCIM_TOKEN}', '      token: ${SCIM_TOKEN}\n      concurrency: four'));
+    expect(message).toMatch(/:\d+: jobs\[0\]\.target\.concurrency: expected a number, got the string "four"/);
+    expect(message).not.toMatch(/required key is missing/);
+  });
+
+  it('never repeats a secret’s value in a type error', () => {
+    const message = issuesOf(valid.replace('clientSecret: ${ENTRA_SECRET}', 'clientSecret: 1234567890'));
+    expect(message).toMatch(/sources\.corp\.clientSecret: expected a string, got a number/);
+    expect(message).not.toContain('1234567890');
+  });
+
+  it('says what a union key takes, or what is wrong inside the branch that fits', () => {
+    expect(issuesOf(valid.replace('    users:', '    groups: true\n    users:'))).toMatch(/jobs\[0\]\.groups: expected false or a mapping, got true/);
+    expect(issuesOf(valid.replace('    users:', '    groups: { mapings: [] }\n    users:'))).toMatch(/jobs\[0\]\.groups\.mapings: unknown key "mapings"; did you mean "mappings"\?/);
+    expect(issuesOf(valid.replace('    users:', '    safety: { maxDeletes: 5 percent }\n    users:'))).toMatch(
+      /jobs\[0\]\.safety\.maxDeletes: expected a count such as 50 or a percentage such as "5%", got the string "5 percent"/,
+    );
+    expect(issuesOf(valid.replace('type: entra', 'type: entraa'))).toMatch(/sources\.corp\.type: expected "entra" or "okta", got the string "entraa"/);
+  });
+
+  it('refuses a duration that is not one, with the value seen', () => {
+    expect(issuesOf(`schedule: { every: 40 minutes }\n${valid}`)).toMatch(/provisiond\.yaml:1: schedule\.every: expected a duration such as "30s", "40m", "24h" or "7d", got the string "40 minutes"/);
+  });
+
+  it('lists issues in file order', () => {
+    const message = issuesOf(valid.replace('    tenantId: t', '    tenantId: t\n    pageSiz: 3').replace('      token: ${SCIM_TOKEN}', '      token: ${SCIM_TOKEN}\n      concurrency: four'));
+    const lines = [...message.matchAll(/provisiond\.yaml:(\d+):/g)].map((m) => Number(m[1]));
+    expect(lines).toHaveLength(2);
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
 
   it('names a missing required key', () => {

@@ -96,6 +96,7 @@ describe('the daemon’s HTTP endpoint', () => {
     // An empty body is every job, no options.
     expect((await post(url, undefined, { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
     expect(fake.requests[1]).toEqual({ allowDeletes: false, full: false });
+    expect(fake.results).toEqual(['accepted', 'accepted']);
   });
 
   it('says what is wrong with a request: bad JSON or keys (400), unknown job (404), shutting down (503), wrong method (405), unknown path (404)', async () => {
@@ -113,6 +114,8 @@ describe('the daemon’s HTTP endpoint', () => {
     expect(get.status).toBe(405);
     expect(get.headers.get('allow')).toBe('POST');
     expect((await fetch(`${url}/nope`)).status).toBe(404);
+    // Counted by how each was answered: an unknown job or a daemon shutting down ran nothing.
+    expect(fake.results).toEqual(['invalid', 'invalid', 'unknown_job', 'unavailable']);
   });
 });
 

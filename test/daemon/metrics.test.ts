@@ -1,13 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonMetrics, tallyOperations } from '../../src/daemon/metrics.js';
 import { parsePrometheusText, sampleValue } from './prometheus-text.js';
 import { fakeReport, TempDirs } from './support.js';
 
 const dirs = new TempDirs();
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 afterEach(() => dirs.cleanup());
 
 describe('tallyOperations', () => {
-  it('reads outcomes and planned kinds from a cycle’s counts, and nothing else', () => {
+  it('sorts a cycle’s counts into users, groups and members, each adding like with like, and nothing else', () => {
     const tally = tallyOperations({
       read: 10,
       inScope: 9,
@@ -17,13 +19,25 @@ describe('tallyOperations', () => {
       linked: 1,
       updated: 0,
       failed: 1,
+      deferred: 2,
       held: 4,
+      skipped: 1,
+      groupsCreated: 2,
+      groupsFailed: 1,
+      membersAdded: 40,
+      membersRemoved: 3,
+      membersFailed: 20,
+      // Requests, not members: the failure rate's unit, not a metric family's.
+      membershipFailed: 1,
       sourceRequests: 3,
       'op.create.created': 2,
       'op.create.failed': 1,
       'op.add-members.succeeded': 2,
     });
-    expect(Object.fromEntries(tally.outcomes)).toEqual({ created: 2, linked: 1, failed: 1, held: 4 });
+    expect(Object.fromEntries(tally.users)).toEqual({ created: 2, linked: 1, failed: 1, deferred: 2 });
+    expect(Object.fromEntries(tally.groups)).toEqual({ created: 2, failed: 1 });
+    expect(Object.fromEntries(tally.memberships)).toEqual({ added: 40, removed: 3, failed: 20 });
+    expect({ held: tally.held, skipped: tally.skipped }).toEqual({ held: 4, skipped: 1 });
     expect(Object.fromEntries(tally.planned)).toEqual({ create: 3, update: 1 });
     expect(tally.byKind).toEqual([
       { kind: 'create', outcome: 'created', count: 2 },
@@ -45,19 +59,25 @@ describe('DaemonMetrics', () => {
     metrics.observeCycle(
       fakeReport('app', 'success', { 'planned.create': 3, created: 2, failed: 1, 'op.create.created': 2, 'op.create.failed': 1, sourceRequests: 4, sourceThrottledMs: 1500, targetRequests: 6, targetThrottledMs: 250 }, 2_000),
     );
-    metrics.observeCycle(fakeReport('app', 'failed', { 'planned.update': 1, updated: 1 }, 500));
+    metrics.observeCycle(fakeReport('app', 'failed', { 'planned.update': 1, updated: 1, groupsCreated: 1, membersAdded: 20, held: 2 }, 500));
     metrics.observeCrash('app', 100);
     metrics.observeReload('refused');
     metrics.observeSyncRequest('unauthorized');
+    metrics.observeSyncRequest('unknown_job');
     const { contentType, body } = await metrics.render();
     expect(contentType).toMatch(/^text\/plain; version=0\.0\.4/);
     const samples = parsePrometheusText(body);
     const value = (name: string, labels: Record<string, string> = {}) => sampleValue(samples, name, labels);
     expect(value('provisiond_cycles_total', { job: 'app', outcome: 'success' })).toBe(1);
     expect(value('provisiond_cycles_total', { job: 'app', outcome: 'failed' })).toBe(2);
-    expect(value('provisiond_operations_total', { job: 'app', outcome: 'created' })).toBe(2);
-    expect(value('provisiond_operations_total', { job: 'app', outcome: 'failed' })).toBe(1);
-    expect(value('provisiond_operations_total', { job: 'app', outcome: 'updated' })).toBe(1);
+    expect(value('provisiond_user_operations_total', { job: 'app', outcome: 'created' })).toBe(2);
+    expect(value('provisiond_user_operations_total', { job: 'app', outcome: 'failed' })).toBe(1);
+    expect(value('provisiond_user_operations_total', { job: 'app', outcome: 'updated' })).toBe(1);
+    expect(value('provisiond_group_operations_total', { job: 'app', outcome: 'created' })).toBe(1);
+    expect(value('provisiond_membership_changes_total', { job: 'app', outcome: 'added' })).toBe(20);
+    expect(value('provisiond_deprovisions_held_total', { job: 'app' })).toBe(2);
+    // No family mixes units: groups and members are not user operations.
+    expect(samples.filter((s) => s.name === 'provisiond_user_operations_total').map((s) => s.labels.outcome).sort()).toEqual(['created', 'failed', 'updated']);
     expect(value('provisiond_operations_planned_total', { job: 'app', kind: 'create' })).toBe(3);
     expect(value('provisiond_operations_by_kind_total', { job: 'app', kind: 'create', outcome: 'created' })).toBe(2);
     expect(value('provisiond_operations_by_kind_total', { job: 'app', kind: 'create', outcome: 'failed' })).toBe(1);
@@ -76,6 +96,16 @@ describe('DaemonMetrics', () => {
     expect(value('provisiond_cycle_running', { job: 'app' })).toBe(1);
     expect(value('provisiond_config_reloads_total', { result: 'refused' })).toBe(1);
     expect(value('provisiond_sync_requests_total', { result: 'unauthorized' })).toBe(1);
+    expect(value('provisiond_sync_requests_total', { result: 'unknown_job' })).toBe(1);
+    expect(value('provisiond_build_info', { version: packageVersion, node: process.version })).toBe(1);
+    // The last finished run (the store's, here the 'success' above) is 1, the other outcomes 0.
+    expect(samples.filter((s) => s.name === 'provisiond_last_cycle_outcome').map((s) => [s.labels.outcome, s.value])).toEqual([
+      ['success', 1],
+      ['failed', 0],
+      ['partial', 0],
+      ['guarded', 0],
+      ['quarantined', 0],
+    ]);
     // The process's own metrics come along (memory, CPU, event loop).
     expect(samples.some((s) => s.name === 'process_cpu_user_seconds_total')).toBe(true);
     store.close();

@@ -34,9 +34,12 @@ describe('status', () => {
     expect(text).toContain('job app (every 40m)');
     expect(text).toContain('next run:  2026-01-01T00:40:00.000Z');
     expect(text).toContain('running:   now, by the daemon');
-    expect(text).toMatch(/#\d+ {2}\S+ {2}\S+ {2}failed {2}read 3, updated 1, failed 1 {2}— the target refused 1 operation/);
-    expect(text).toContain('user ada@example.com: update, 1 attempt, last ');
-    expect(text).toContain('500 Internal Server Error');
+    // A table: one row per run under its column titles, counters that no run has left out.
+    const runs = text.split('\n').filter((line) => /^ {4}(RUN|#\d)/.test(line));
+    expect(runs[0]).toBe('    RUN  STARTED               TOOK  OUTCOME  READ  CREATED  UPDATED  FAILED  MESSAGE');
+    expect(runs[1]).toMatch(/^ {4}#2 {3}\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ +\d+ms {2}failed {6}3 {8}- {8}1 {7}1 {2}the target refused 1 operation$/);
+    expect(runs[2]).toMatch(/^ {4}#1 {3}\S+ \S+ +\d+ms {2}success {5}3 {8}3 {8}- {7}0$/);
+    expect(text).toMatch(/OBJECT {16}OPERATION {2}ATTEMPTS {2}LAST FAILED {11}NEXT TRY {4}ERROR\n {4}user ada@example\.com {2}update {12}1 {2}\S+ \S+ {2}next cycle {2}500 Internal Server Error/);
     daemon.releaseAll();
     store.close();
   });

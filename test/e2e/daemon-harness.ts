@@ -80,8 +80,10 @@ export class DaemonProcess {
     if (this.repeated.length > 0) throw new DuplicateKeyError(this.repeated);
   }
 
-  static start(env: E2eEnvironment, config: string, extraEnv: Record<string, string> = {}): DaemonProcess {
-    const child = spawn(process.execPath, [CLI, '--config', config], {
+  /** `wrapper` runs the daemon through a command, e.g. one that sets up a read-only root filesystem first. */
+  static start(env: E2eEnvironment, config: string, extraEnv: Record<string, string> = {}, wrapper: readonly string[] = []): DaemonProcess {
+    const argv = [...wrapper, process.execPath, CLI, '--config', config];
+    const child = spawn(argv[0] as string, argv.slice(1), {
       cwd: env.dir,
       env: { PATH: process.env.PATH ?? '', NODE_EXTRA_CA_CERTS: env.certPath, ...SECRETS, SYNC_TOKEN, ...extraEnv },
       stdio: ['ignore', 'pipe', 'pipe'],

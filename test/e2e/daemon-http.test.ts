@@ -4,6 +4,7 @@
  * hands its cycle to the daemon — or, without the token, waits for the daemon's cycle — so that
  * there is only ever one writer.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StateStore } from '../../src/state/store.js';
@@ -16,6 +17,7 @@ let daemon: DaemonProcess;
 let config: string;
 let url: string;
 const ids: Record<string, string> = {};
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 async function metrics(): Promise<(name: string, labels?: Record<string, string>) => number> {
   const response = await fetch(`${url}/metrics`);
@@ -53,8 +55,11 @@ describe('the daemon’s endpoints', () => {
     expect(counts).toMatchObject({ created: 3, failed: 0 });
     const value = await metrics();
     expect(value('provisiond_cycles_total', { job: 'app', outcome: 'success' })).toBe(1);
-    expect(value('provisiond_operations_total', { job: 'app', outcome: 'created' })).toBe(counts.created);
-    expect(value('provisiond_operations_total', { job: 'app', outcome: 'failed' })).toBe(0);
+    expect(value('provisiond_build_info', { version: packageVersion, node: process.version })).toBe(1);
+    expect(value('provisiond_user_operations_total', { job: 'app', outcome: 'created' })).toBe(counts.created);
+    expect(value('provisiond_user_operations_total', { job: 'app', outcome: 'failed' })).toBe(0);
+    expect(value('provisiond_last_cycle_outcome', { job: 'app', outcome: 'success' })).toBe(1);
+    expect(value('provisiond_last_cycle_outcome', { job: 'app', outcome: 'failed' })).toBe(0);
     expect(value('provisiond_operations_planned_total', { job: 'app', kind: 'create' })).toBe(counts['planned.create']);
     expect(value('provisiond_cycle_duration_seconds_count', { job: 'app' })).toBe(1);
     expect(value('provisiond_source_requests_total', { job: 'app' })).toBe(counts.sourceRequests);
@@ -66,6 +71,7 @@ describe('the daemon’s endpoints', () => {
     const lastSuccess = store.latestRun('app', ['success'])!;
     store.close();
     expect(value('provisiond_last_success_timestamp_seconds', { job: 'app' })).toBe(Date.parse(lastSuccess.finishedAt!) / 1000);
+    expect(value('provisiond_last_cycle_timestamp_seconds', { job: 'app' })).toBe(Date.parse(lastSuccess.finishedAt!) / 1000);
     const next = Date.parse(daemon.logs.find((l) => l.msg === 'next cycle scheduled')!.nextRunAt as string);
     expect(value('provisiond_next_run_timestamp_seconds', { job: 'app' })).toBe(next / 1000);
     // Every 1h: an hour (or more, to the next whole minute) after the schedule began, which was after it listened.
@@ -79,6 +85,16 @@ describe('the daemon’s endpoints', () => {
     expect((await fetch(`${url}/sync`, { method: 'POST', headers: { authorization: 'Bearer not-the-token-at-all' } })).status).toBe(401);
     expect(daemon.cycles()).toHaveLength(cycles);
     expect(daemon.stderr + JSON.stringify(daemon.logs)).not.toContain(SYNC_TOKEN);
+  });
+
+  it('answers POST /sync for an unknown job with 404 and counts it as such, not as accepted', async () => {
+    const before = await metrics();
+    const response = await fetch(`${url}/sync`, { method: 'POST', headers: { authorization: `Bearer ${SYNC_TOKEN}` }, body: '{"job":"nope"}' });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: expect.stringContaining('no job named "nope"') });
+    const after = await metrics();
+    expect(after('provisiond_sync_requests_total', { result: 'unknown_job' })).toBe(before('provisiond_sync_requests_total', { result: 'unknown_job' }) + 1);
+    expect(after('provisiond_sync_requests_total', { result: 'accepted' })).toBe(before('provisiond_sync_requests_total', { result: 'accepted' }));
   });
 });
 
@@ -99,7 +115,7 @@ describe('--sync-now beside the daemon', () => {
     expect(writes(await env.scimRequests()).map((r) => r.method)).toEqual(['PATCH']);
     const value = await metrics();
     expect(value('provisiond_cycles_total', { job: 'app', outcome: 'success' })).toBe(2);
-    expect(value('provisiond_operations_total', { job: 'app', outcome: 'updated' })).toBe(1);
+    expect(value('provisiond_user_operations_total', { job: 'app', outcome: 'updated' })).toBe(1);
     expect(value('provisiond_sync_requests_total', { result: 'accepted' })).toBe(1);
   });
 
@@ -121,6 +137,18 @@ describe('--sync-now beside the daemon', () => {
     // At error level on both sides, so an alert on level sees it.
     expect(mine).toMatchObject({ job: 'app', outcome: 'failed', level: 'error' });
     expect(daemon.cycles().at(-1)).toMatchObject({ msg: 'cycle failed', runId: mine.runId, level: 'error' });
+    // The summary, last on stdout, names what the daemon failed to send and why, as a local run's would.
+    const summary = JSON.parse(run.stdout.trimEnd().split('\n').at(-1)!) as { msg: string; exitCode: number; jobs: { failures: unknown[] }[] };
+    expect(summary).toMatchObject({ msg: 'sync-now summary: a cycle failed', exitCode: 1 });
+    expect(summary.jobs[0]!.failures).toEqual([expect.objectContaining({ kind: 'user', sourceId: ids.grace, operation: 'update', status: 400 })]);
+    // Still ready: it can serve /sync and be scraped. The failure is in the metrics (and in status).
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ ready: true, reasons: [] });
+    const value = await metrics();
+    expect(value('provisiond_last_cycle_outcome', { job: 'app', outcome: 'failed' })).toBe(1);
+    expect(value('provisiond_last_cycle_outcome', { job: 'app', outcome: 'success' })).toBe(0);
+    expect(value('provisiond_user_operations_total', { job: 'app', outcome: 'failed' })).toBe(1);
   });
 
   it('without the token, waits for the daemon’s cycle to end, then runs its own: never two at once', async () => {

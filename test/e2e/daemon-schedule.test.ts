@@ -67,7 +67,8 @@ describe('the daemon on a schedule', () => {
     expect(status.stdout).toMatch(/daemon: running, pid \d+ on \S+ since \S+, http:\/\/127\.0\.0\.1:\d+/);
     expect(status.stdout).toContain('job app (every 1s)');
     expect(status.stdout).toMatch(/next run: {2}\d{4}-\d\d-\d\dT/);
-    expect(status.stdout).toMatch(/#\d+ {2}\S+ {2}[\d.]+s {2}success {2}read 3, inScope 3/);
+    expect(status.stdout).toMatch(/ {4}RUN  STARTED +TOOK  OUTCOME  READ  CREATED/);
+    expect(status.stdout).toMatch(/#\d+ +\S+ \S+ +[\d.]+m?s {2}success +3 +/);
     expect(status.stdout).toContain('pending failures: none');
     const json = await env.runCli(['status', '--json', '--config', config]);
     expect(JSON.parse(json.stdout)).toMatchObject({ daemon: { pid: daemon.child.pid }, jobs: [{ job: 'app', schedule: 'every 1s' }] });

@@ -1,6 +1,6 @@
 /** Groups and memberships end to end: Entra groups provisioned into the SCIM server. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2eEnvironment, writes } from './harness.js';
+import { cycleSummary, E2eEnvironment, writes } from './harness.js';
 
 let env: E2eEnvironment;
 let config: string;
@@ -108,5 +108,17 @@ describe('group provisioning', () => {
     expect(run.code, run.stdout).toBe(0);
     expect(all.filter((r) => r.path.startsWith('/Groups'))).toEqual([]);
     expect(all.length).toBeGreaterThan(0);
+  });
+
+  it('counts membership changes in members: a refused request fails each member it carried (the metrics add like with like)', async () => {
+    // cat (back from the deleted group) and fay (new) join Sales: one request of two members, refused once.
+    const fay = env.graph.upsertUser({ userPrincipalName: 'fay@groups.example', mail: 'fay@groups.example', displayName: 'FAY', department: 'groups' });
+    env.graph.upsertGroup({ id: sales, displayName: 'Sales', members: [users.bob!, users.dan!, users.ann!, users.cat!, fay, nested] });
+    env.graph.patchUser(users.cat!, { jobTitle: 'Sales' });
+    await env.injectScimFault({ status: 400, count: 1, method: 'PATCH', path: '/Groups', scimType: 'invalidValue' });
+    const { run, sent } = await sync();
+    expect(run.code, run.stdout).toBe(1);
+    expect(sent.filter((r) => r.path.startsWith('/Groups')).map((r) => r.status)).toEqual([400]);
+    expect(cycleSummary(run)?.counts).toMatchObject({ membersAdded: 0, membersFailed: 2, membershipFailed: 1, 'op.add-members.failed': 1 });
   });
 });

@@ -46,9 +46,9 @@ export abstract class ScimTestEnvironment {
     return mkdtempSync(join(tmpdir(), prefix));
   }
 
-  /** Starts dist-dev/dev/scim-server.js and waits for the line with its URLs. */
-  protected static async startScimApp(token: string): Promise<ScimApp> {
-    const child = spawn(process.execPath, [join(ROOT, 'dist-dev', 'dev', 'scim-server.js'), '--port', '0', '--token', token], {
+  /** Starts dist-dev/dev/scim-server.js (or an app emulator: `seed-app.js`, `--app NAME`) and waits for the line with its URLs. */
+  protected static async startScimApp(token: string, script = 'scim-server.js', args: readonly string[] = []): Promise<ScimApp> {
+    const child = spawn(process.execPath, [join(ROOT, 'dist-dev', 'dev', script), '--port', '0', '--token', token, ...args], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     const first = await new Promise<string>((resolveLine, reject) => {

@@ -30,7 +30,7 @@ describe('provisiond validate', () => {
     const path = variant('typo.yaml', (t) => t.replace('"mappings"', '"mapings"'));
     const run = await env.runCli(['validate', '--config', path]);
     expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/typo\.yaml:\d+: jobs\[0\]\.users: unknown key "mapings"/);
+    expect(run.stderr).toMatch(/typo\.yaml:\d+: jobs\[0\]\.users\.mapings: unknown key "mapings"; did you mean "mappings"\?/);
     expect(run.stderr).toContain('provisiond will not start until the config is fixed');
   });
 
@@ -55,6 +55,41 @@ describe('provisiond validate', () => {
     expect(run.stderr).toMatch(/jobs\[0\]\.users\.mappings\[8\]\.expression: column \d+/);
     expect(await env.scimRequests()).toEqual([]);
     expect(env.graph.requests).toEqual([]);
+  });
+
+  it('refuses a misspelt source attribute, with file, line, key path and a did-you-mean', async () => {
+    const path = variant('attr.yaml', (t) => t.replace('"source": "jobTitle"', '"source": "jobtitel"'));
+    const line = readFileSync(path, 'utf8').split('\n').findIndex((l) => l.includes('jobtitel')) + 1;
+    const run = await env.runCli(['validate', '--config', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`attr.yaml:${line}: jobs[0].users.mappings[6].source: "jobtitel" is not a Microsoft Graph user property; did you mean "jobTitle"?`);
+  });
+
+  it('accepts a .NET scope pattern and refuses one that does not compile, naming its key', async () => {
+    const withFilter = (name: string, value: string) =>
+      variant(name, (t) => t.replace('"target": {', `"scope": { "filters": [{ "attribute": "department", "operator": "REGEX MATCH", "value": ${JSON.stringify(value)} }] },\n      "target": {`));
+    expect((await env.runCli(['validate', '--config', withFilter('regex-ok.yaml', '(?i)^r')])).code).toBe(0);
+    const bad = await env.runCli(['validate', '--config', withFilter('regex-bad.yaml', '(?i)^(r')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/regex-bad\.yaml:\d+: jobs\[0\]\.scope\.filters\[0\]\.value: invalid regular expression "\(\?i\)\^\(r": Unterminated group/);
+  });
+
+  it('reports a wrong type as a wrong type, with the value seen', async () => {
+    const path = variant('type.yaml', (t) => t.replace('"concurrency": 4', '"concurrency": "four"'));
+    const run = await env.runCli(['validate', '--config', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/type\.yaml:\d+: jobs\[0\]\.target\.concurrency: expected a number, got the string "four"\n/);
+    expect(run.stderr).not.toContain('required key is missing');
+  });
+
+  it('reports an unknown key at its own line with a did-you-mean, and nothing else', async () => {
+    const path = variant('unknown.yaml', (t) => t.replace('"maxRetries": 2', '"maxRetrys": 2'));
+    const line = readFileSync(path, 'utf8').split('\n').findIndex((l) => l.includes('maxRetrys')) + 1;
+    const run = await env.runCli(['validate', '--config', path]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(
+      `invalid config ${path}:\n  - ${path}:${line}: jobs[0].target.maxRetrys: unknown key "maxRetrys"; did you mean "maxRetries"?\nprovisiond will not start until the config is fixed.\n`,
+    );
   });
 
   it('names a missing config file and how to point at one', async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { guardOperations, threshold } from '../../src/engine/guard.js';
+import { configSchema } from '../../src/config/schema.js';
+import { guardOperations, PERCENT_FLOOR, threshold } from '../../src/engine/guard.js';
 import type { UserOperation } from '../../src/engine/plan.js';
 
 const disable = (n: number): UserOperation[] =>
@@ -39,9 +40,38 @@ describe('guardOperations', () => {
     expect(result.reason).toMatch(/300 fewer than the previous read/);
   });
 
-  it('percentages round up and never below one; counts are counts', () => {
+  it('percentages round up and never below the floor of 10; counts are counts', () => {
     expect(threshold('5%', 1000)).toBe(50);
-    expect(threshold('5%', 3)).toBe(1);
+    expect(threshold('5%', 3)).toBe(PERCENT_FLOOR);
+    expect(PERCENT_FLOOR).toBe(10);
     expect(threshold(7, 3)).toBe(7);
+    expect(threshold(2, 35)).toBe(2);
+  });
+});
+
+describe('the default deletion guard (safety.maxDeletes as the schema defaults it)', () => {
+  const defaults = configSchema.parse({
+    sources: { corp: { type: 'entra', tenantId: 't', clientId: 'c', clientSecret: 's' } },
+    jobs: [{ name: 'app', source: 'corp', target: { url: 'https://app.example/scim', token: 't' }, users: { mappings: [{ target: 'userName', source: 'userPrincipalName' }] } }],
+  }).jobs[0]!.safety;
+  const week = (linkedCount: number, leavers: number) =>
+    guardOperations({ ...base, ...defaults, readCount: linkedCount - leavers, previousReadCount: linkedCount, linkedCount, operations: [create, ...disable(leavers)] });
+
+  it("lets a 30-user pilot's ordinary week through: 4 leavers among 35 linked", () => {
+    expect(week(35, 4).verdict).toBe('pass');
+  });
+
+  it('still holds a pilot that loses everyone at once (its scope group emptied by mistake)', () => {
+    const result = guardOperations({ ...base, ...defaults, maxSourceDrop: '100%', readCount: 0, previousReadCount: 35, linkedCount: 35, operations: disable(35) });
+    expect(result.verdict).toBe('guarded');
+    expect(result.held).toHaveLength(35);
+  });
+
+  it('holds a mass deletion in a 100,000-user tenant, and lets its normal churn through', () => {
+    expect(week(100_000, 300).verdict).toBe('pass');
+    const mass = guardOperations({ ...base, ...defaults, maxSourceDrop: '100%', readCount: 80_000, previousReadCount: 100_000, linkedCount: 100_000, operations: disable(20_000) });
+    expect(mass.verdict).toBe('guarded');
+    expect(mass.reason).toMatch(/20000 disables\/deletes planned, above safety\.maxDeletes \(5% = 5000 of 100000 linked\)/);
+    expect(mass.allowed).toEqual([]);
   });
 });

@@ -9,8 +9,10 @@ const urn = fc.constantFrom('urn:ietf:params:scim:schemas:extension:enterprise:2
 const pathText = fc.oneof(
   name,
   fc.tuple(name, name).map(([a, b]) => `${a}.${b}`),
-  // A sub-attribute that is the filter's own attribute (a[f eq "v"].f) overwrites what finds the element again.
-  fc.tuple(name, name, filterValue, name).filter(([, f, , s]) => f.toLowerCase() !== s.toLowerCase()).map(([a, f, v, s]) => `${a}[${f} eq "${v}"].${s}`),
+  fc
+    .tuple(name, name, filterValue, name)
+    .filter(([, f, , s]) => f.toLowerCase() !== s.toLowerCase())
+    .map(([a, f, v, s]) => `${a}[${f} eq "${v}"].${s}`),
   fc.tuple(urn, name).map(([u, a]) => `${u}:${a}`),
   fc.tuple(urn, name, filterValue, name).map(([u, a, v, s]) => `${u}:${a}[technicalName eq "${v}"].${s}`),
 );

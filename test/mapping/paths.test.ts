@@ -34,6 +34,7 @@ describe('parseTargetPath', () => {
     expect(() => parseTargetPath('emails[type eq "work"]')).toThrow(/must name the sub-attribute/);
     expect(() => parseTargetPath('emails[type eq "work".value')).toThrow(/missing "]"/);
     expect(() => parseTargetPath('na me')).toThrow(/not an attribute name/);
+    expect(() => parseTargetPath('emails[value eq "a@b.c"].value')).toThrow(/the filter selects by "value", so the path cannot set it/);
   });
 });
 

@@ -13,8 +13,8 @@ export function registerExpr(program: Command): void {
     .command('expr')
     .description('evaluate an Entra mapping expression against attributes you give, and print the result or the error with its column')
     .argument('<expression>', 'e.g. \'Join(" ", [givenName], [surname])\'')
-    .option('--attrs <json>', 'source attributes as a JSON object', '{}')
-    .option('--soft-deleted', 'evaluate with IsSoftDeleted = True')
+    .option('--attrs <json>', 'source attributes as a JSON object; IsSoftDeleted may be one of them (true or false)', '{}')
+    .option('--soft-deleted', 'evaluate with IsSoftDeleted = True (the same as "IsSoftDeleted": true in --attrs)')
     .action(async (text: string, options: ExprOptions) => {
       // The expression engine loads only for this command, so --help and the others start fast.
       const { compileExpression, ExpressionError, ExpressionEvaluationError, IGNORE_FLOW } = await import('../../mapping/expression/index.js');
@@ -28,11 +28,20 @@ export function registerExpr(program: Command): void {
         process.exitCode = EXIT.config;
         return;
       }
+      const lower = new Map(Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v]));
+      // IsSoftDeleted is not a directory attribute but the provisioning service's own flag, which
+      // the engine passes as "True"/"False"; given in --attrs it counts, as the admin expects.
+      const softDeleted = softDeletedFlag(lower.get('issoftdeleted'), lower.has('issoftdeleted'), options.softDeleted === true);
+      if (typeof softDeleted === 'object') {
+        process.stderr.write(`${softDeleted.error}
+`);
+        process.exitCode = EXIT.config;
+        return;
+      }
       try {
         const compiled = compileExpression(text);
-        const lower = new Map(Object.entries(attributes).map(([k, v]) => [k.toLowerCase(), v]));
         const result = compiled.evaluate({
-          attribute: (name) => (name.toLowerCase() === 'issoftdeleted' ? (options.softDeleted ? 'True' : 'False') : lower.get(name.toLowerCase())),
+          attribute: (name) => (name.toLowerCase() === 'issoftdeleted' ? softDeleted : lower.get(name.toLowerCase())),
           now: () => new Date(),
           random: Math.random,
         });
@@ -54,4 +63,15 @@ export function registerExpr(program: Command): void {
         throw error;
       }
     });
+}
+
+/** IsSoftDeleted as the engine passes it ("True"/"False"), from --attrs or --soft-deleted, or why it cannot be. */
+export function softDeletedFlag(given: unknown, present: boolean, flag: boolean): 'True' | 'False' | { error: string } {
+  if (!present) return flag ? 'True' : 'False';
+  const text = typeof given === 'boolean' ? String(given) : typeof given === 'string' ? given.toLowerCase() : undefined;
+  if (text !== 'true' && text !== 'false') {
+    return { error: `IsSoftDeleted in --attrs must be true or false (or leave it out and pass --soft-deleted), not ${JSON.stringify(given)}` };
+  }
+  if (flag && text === 'false') return { error: 'IsSoftDeleted is false in --attrs but --soft-deleted says true; give one of them' };
+  return text === 'true' ? 'True' : 'False';
 }

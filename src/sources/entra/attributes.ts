@@ -11,7 +11,8 @@ export type GraphObject = Record<string, AttributeValue>;
 const ALWAYS_SELECTED = ['id', 'accountEnabled', 'userPrincipalName'];
 /** Names admins use in Entra's mapping UI that Graph spells differently. */
 const ALIASES: Record<string, string> = { objectid: 'id' };
-const ON_PREMISES_EXTENSION = /^extensionAttribute([1-9]|1[0-5])$/i;
+/** extensionAttribute1–15 as Entra's mapping UI names them, or under Graph's own path. */
+const ON_PREMISES_EXTENSION = /^(onPremisesExtensionAttributes\.)?extensionAttribute([1-9]|1[0-5])$/i;
 
 /** The $select list: mapped attributes plus the engine's, Entra UI names translated to Graph names. */
 export function selectList(attributes: readonly string[]): string {
@@ -44,7 +45,11 @@ export function toSourceUser(user: GraphObject, deleted: boolean): SourceUser {
   attributes.objectId = user.id as string;
   const extensions = user.onPremisesExtensionAttributes;
   if (extensions && typeof extensions === 'object' && !Array.isArray(extensions)) {
-    Object.assign(attributes, extensions);
+    // Under both names a config may use: Entra's (extensionAttribute3) and Graph's path (onPremisesExtensionAttributes.extensionAttribute3).
+    for (const [name, value] of Object.entries(extensions)) {
+      attributes[name] = value;
+      attributes[`onPremisesExtensionAttributes.${name}`] = value;
+    }
   }
   return { id: user.id as string, attributes, enabled: user.accountEnabled !== false, deleted };
 }

@@ -22,3 +22,11 @@ export function problemWith(schema: z.ZodType, value: unknown): string | undefin
     .map((issue) => (issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ${issue.message}` : issue.message))
     .join('; ');
 }
+
+/** The org's user schema (`/api/v1/meta/schemas/user/default`): only the custom attributes' names are read. */
+export const oktaUserSchemaDocument = z.looseObject({
+  definitions: z
+    .looseObject({ custom: z.looseObject({ properties: z.looseObject({}).nullish() }).nullish() })
+    .nullish(),
+});
+

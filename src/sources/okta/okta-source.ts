@@ -21,7 +21,7 @@ import {
 import { changedSinceFilter, decodeCursor, encodeCursor } from './change-cursor.js';
 import { createOktaClient, DEFAULT_SCOPES } from './client.js';
 import { isHttpFailure, readFailure, type FailureContext } from './errors.js';
-import { oktaGroupSchema, oktaUserSchema, problemWith } from './objects.js';
+import { oktaGroupSchema, oktaUserSchema, oktaUserSchemaDocument, problemWith } from './objects.js';
 import { groupAttributes, groupName, PROVISIONABLE_GROUP_TYPES, PROVISIONABLE_GROUPS_FILTER, type OktaGroup } from './groups.js';
 import { ThrottlingRequestExecutor } from './throttling-executor.js';
 import { toSourceUser, type OktaUser } from './users.js';
@@ -329,6 +329,21 @@ export class OktaSource implements IncrementalSource {
         return encodeCursor(Math.max(since, progress.startedAt ?? since));
       },
     };
+  }
+
+  /**
+   * The custom attributes of the org's default user profile, for `validate --online`. Reading the
+   * schema needs okta.schemas.read, which an OAuth service app may not have been granted.
+   */
+  async readCustomUserAttributes(): Promise<string[]> {
+    try {
+      const schema: unknown = await this.client().schemaApi.getUserSchema({ schemaId: 'default' });
+      const parsed = oktaUserSchemaDocument.safeParse(schema);
+      if (!parsed.success) throw new SourceReadError(this.name, `reading the user schema failed: Okta answered a schema that cannot be believed (${parsed.error.issues[0]?.message ?? 'malformed'})`);
+      return Object.keys(parsed.data.definitions?.custom?.properties ?? {});
+    } catch (error) {
+      throw readFailure(error, 'reading the user schema (/api/v1/meta/schemas/user/default, scope okta.schemas.read)', this.failure);
+    }
   }
 
   /** Created on first use, so that an unreadable key file fails a cycle rather than the process. */

@@ -84,6 +84,7 @@ describe('EntraSource as an IncrementalSource', () => {
         department: 'Analytics',
         onPremisesExtensionAttributes: { extensionAttribute3: 'E3' },
         extensionAttribute3: 'E3',
+        'onPremisesExtensionAttributes.extensionAttribute3': 'E3',
       },
     });
     expect(changed[1]).toMatchObject({ id: ids.grace, enabled: false, deleted: false });

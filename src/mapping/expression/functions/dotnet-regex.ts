@@ -33,6 +33,23 @@ export function translateDotNetRegex(pattern: string): TranslatedRegex {
   return { source, flags };
 }
 
+/**
+ * A .NET pattern as a JavaScript RegExp, for every place an Entra pattern is used (Replace(), the
+ * scope filter REGEX MATCH), so a pattern means the same wherever it is written. Throws
+ * RegexTranslationError for .NET syntax JS cannot express and SyntaxError for an invalid pattern.
+ */
+export function dotNetRegExp(pattern: string, extraFlags = ''): RegExp {
+  const translated = translateDotNetRegex(pattern);
+  return new RegExp(translated.source, translated.flags + extraFlags);
+}
+
+/** Why a pattern does not compile, without the pattern repeated (the caller names it). */
+export function describeRegexError(error: unknown): string {
+  if (error instanceof RegexTranslationError) return error.message;
+  if (error instanceof SyntaxError) return error.message.replace(/^Invalid regular expression: \/.*\/[a-z]*: /, '');
+  return String(error);
+}
+
 /** A .NET replacement string ("${name}", "$1", "$$", "$&"…) compiled once into literal and group parts. */
 export type ReplacementPart = string | { readonly group: string | number } | { readonly special: '`' | "'" | '_' };
 
