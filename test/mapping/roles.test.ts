@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { MappingConfig } from '../../src/config/schema.js';
-import { formatPlan } from '../../src/cli/format-plan.js';
+import { formatPlan, planJson } from '../../src/cli/format-plan.js';
 import type { CycleReport } from '../../src/engine/cycle.js';
 import { diffAttributes } from '../../src/engine/diff.js';
 import { planUser, type ObservedUser } from '../../src/engine/plan.js';
@@ -156,5 +156,7 @@ describe('plan output', () => {
     const text = formatPlan(report);
     expect(text).toContain('      + roles = ["Admin", "Reader"]');
     expect(text).toContain('      ~ roles (replace): +"Writer" −"Reader" → ["Admin", "Writer"]');
+    const json = planJson([report], () => ({}));
+    expect(json.jobs[0]?.operations[1]?.changes).toEqual([{ path: 'roles', old: [role(ADMIN), role(READER)], new: [role(ADMIN), role(WRITER)], valueSet: 'replace' }]);
   });
 });
