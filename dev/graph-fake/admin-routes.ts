@@ -72,7 +72,7 @@ export async function handleAdmin(fake: GraphFake, req: IncomingMessage, res: Se
       case 'POST servicePrincipals/:id/assign':
         return sendJson(res, 200, { id: fake.assignToServicePrincipal(id as string, text('principalId') as string, text('appRoleId', true)) });
       case 'POST servicePrincipals/:id/unassign':
-        fake.unassignFromServicePrincipal(id as string, text('principalId') as string);
+        fake.unassignFromServicePrincipal(id as string, text('principalId') as string, text('appRoleId', true));
         return sendJson(res, 204, undefined);
       case 'POST expireDeltaTokens':
         fake.expireDeltaTokens(isRecord(body) ? (body as DeltaExpiryOptions) : {});

@@ -40,10 +40,11 @@ export const MALFORMED_PAGES: readonly MalformedPage[] = ['html', 'emptyObject',
 
 /**
  * The listings a malformed page can be injected into: GET /users, /directory/deletedItems/microsoft.graph.user,
- * /users/delta (pages of one round, the `$deltatoken=latest` answer included), /groups, and any group's (transitive) members.
+ * /users/delta (pages of one round, the `$deltatoken=latest` answer included), /groups, any group's (transitive) members,
+ * and any service principal's appRoleAssignedTo (`assignments`).
  */
-export type FaultListing = 'users' | 'deletedUsers' | 'delta' | 'groups' | 'members';
-export const FAULT_LISTINGS: readonly FaultListing[] = ['users', 'deletedUsers', 'delta', 'groups', 'members'];
+export type FaultListing = 'users' | 'deletedUsers' | 'delta' | 'groups' | 'members' | 'assignments';
+export const FAULT_LISTINGS: readonly FaultListing[] = ['users', 'deletedUsers', 'delta', 'groups', 'members', 'assignments'];
 
 export interface MalformPageOptions {
   /** Default 'users'. */

@@ -61,6 +61,7 @@ export interface GraphFakeStats {
   byStatus: Record<string, number>;
 }
 
+export type { AppRoleInput } from './service-principals.js';
 export type { DeltaExpiryOptions, FailPageOptions, FaultListing, GroupInput, MalformedPage, MalformPageOptions, ServicePrincipalInput, ThrottleOptions, UserInput };
 
 /** A service principal and the ids of the users and groups assigned to it (listed or not). */
@@ -113,7 +114,7 @@ export interface GraphFake {
   /** Soft-deleted users, with deletedDateTime. */
   deletedUsers(): Record<string, unknown>[];
   groups(): (Record<string, unknown> & { members: string[] })[];
-  /** Creates an enterprise app (service principal), or renames the one with that id. appId is generated unless given. Returns the object id. */
+  /** Creates an enterprise app (service principal) with its appRoles, or renames (and re-roles) the one with that id. appId is generated unless given. Returns the object id. */
   upsertServicePrincipal(servicePrincipal: ServicePrincipalInput): string;
   deleteServicePrincipal(id: string): void;
   /**
@@ -121,8 +122,8 @@ export interface GraphFake {
    * unless `appRoleId` is given; the same role twice is a no-op. Returns the assignment id.
    */
   assignToServicePrincipal(servicePrincipalId: string, principalId: string, appRoleId?: string): string;
-  /** Removes every role the principal holds on the service principal. */
-  unassignFromServicePrincipal(servicePrincipalId: string, principalId: string): void;
+  /** Removes the principal's assignment in `appRoleId`, or every role it holds on the service principal. */
+  unassignFromServicePrincipal(servicePrincipalId: string, principalId: string, appRoleId?: string): void;
   servicePrincipals(): ServicePrincipalSnapshot[];
 
   /** Invalidates every issued token: Graph answers them with 401 InvalidAuthenticationToken. */
@@ -244,7 +245,7 @@ export async function startGraphFake(options: GraphFakeOptions): Promise<GraphFa
     upsertServicePrincipal: (sp) => servicePrincipals.upsert(sp),
     deleteServicePrincipal: (id) => servicePrincipals.delete(id),
     assignToServicePrincipal: (spId, principalId, appRoleId) => servicePrincipals.assign(spId, principalId, appRoleId),
-    unassignFromServicePrincipal: (spId, principalId) => servicePrincipals.unassign(spId, principalId),
+    unassignFromServicePrincipal: (spId, principalId, appRoleId) => servicePrincipals.unassign(spId, principalId, appRoleId),
     servicePrincipals: () =>
       servicePrincipals.all().map((sp) => ({ id: sp.id, appId: sp.appId, displayName: sp.displayName, assignedTo: [...new Set([...sp.assignments.values()].map((a) => a.principalId))] })),
     expireTokens: () => authority.expireAll(),

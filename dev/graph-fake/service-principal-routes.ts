@@ -1,4 +1,4 @@
-import { contextUrl, nextLink, type GraphContext, type GraphRequest } from './context.js';
+import { contextUrl, nextLink, requestPath, type GraphContext, type GraphRequest } from './context.js';
 import { graphError, notFound, segmentNotFound } from './http.js';
 import { decodeCursor, encodeCursor, parseFilter, parseSelect, parseTop } from './odata.js';
 import { servicePrincipalJson, type ServicePrincipalEntry } from './service-principals.js';
@@ -34,7 +34,8 @@ function routeEntry(ctx: GraphContext, req: GraphRequest, entry: ServicePrincipa
   }
   if (property === 'appRoleAssignedTo' && more.length === 0) {
     const items = ctx.servicePrincipals.assignedTo(entry);
-    return page(ctx, req, items, `servicePrincipals('${entry.id}')/appRoleAssignedTo`);
+    const body = page(ctx, req, items, `servicePrincipals('${entry.id}')/appRoleAssignedTo`);
+    return ctx.faults.malformed('assignments', decodeCursor(req.params.get('$skiptoken'))?.page ?? 1, body, requestPath(ctx, req));
   }
   throw segmentNotFound(property);
 }

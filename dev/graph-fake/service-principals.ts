@@ -9,6 +9,29 @@ export interface ServicePrincipalInput {
   /** The application (client) id; generated when absent. */
   appId?: string;
   displayName: string;
+  /** The roles the app defines; an upsert without it keeps the ones it has. */
+  appRoles?: AppRoleInput[];
+}
+
+/** An app role as the app registration defines it; `id` is generated when absent. */
+export interface AppRoleInput {
+  id?: string;
+  /** The value apps receive (null: a role without one). */
+  value: string | null;
+  displayName: string;
+  description?: string;
+  /** Graph: ["User"], ["Application"] or both; assignable to users and groups only with "User". */
+  allowedMemberTypes?: string[];
+  isEnabled?: boolean;
+}
+
+export interface AppRole {
+  readonly id: string;
+  readonly value: string | null;
+  readonly displayName: string;
+  readonly description: string;
+  readonly allowedMemberTypes: readonly string[];
+  readonly isEnabled: boolean;
 }
 
 export interface ServicePrincipalEntry {
@@ -16,6 +39,7 @@ export interface ServicePrincipalEntry {
   readonly appId: string;
   displayName: string;
   readonly createdDateTime: string;
+  appRoles: AppRole[];
   /** `principalId/appRoleId` → assignment, in assignment order: a principal may hold several roles. */
   readonly assignments: Map<string, AppRoleAssignment>;
 }
@@ -46,14 +70,23 @@ export class ServicePrincipals {
   upsert(input: ServicePrincipalInput): string {
     const id = input.id ?? randomUUID();
     const existing = this.entries.get(id);
+    const appRoles = input.appRoles?.map(toAppRole);
+    if (appRoles) {
+      const ids = new Set(appRoles.map((r) => r.id));
+      if (ids.size !== appRoles.length || ids.has(DEFAULT_ACCESS_ROLE)) throw new DirectoryError('app role ids must be unique and not the default-access id');
+      const values = appRoles.flatMap((r) => (r.value === null ? [] : [r.value]));
+      if (new Set(values).size !== values.length) throw new DirectoryError('app role values must be unique');
+    }
     if (existing) {
       if (input.appId !== undefined && input.appId !== existing.appId) throw new DirectoryError(`service principal ${id} has appId ${existing.appId}; appId cannot change`);
       existing.displayName = input.displayName;
+      // Graph keeps an assignment to a role the app no longer defines; it just no longer resolves.
+      if (appRoles) existing.appRoles = appRoles;
       return id;
     }
     const appId = input.appId ?? randomUUID();
     if (this.byAppId(appId)) throw new DirectoryError(`a service principal for appId ${appId} exists`);
-    this.entries.set(id, { id, appId, displayName: input.displayName, createdDateTime: new Date().toISOString(), assignments: new Map() });
+    this.entries.set(id, { id, appId, displayName: input.displayName, createdDateTime: new Date().toISOString(), appRoles: appRoles ?? [], assignments: new Map() });
     return id;
   }
 
@@ -68,6 +101,11 @@ export class ServicePrincipals {
   assign(servicePrincipalId: string, principalId: string, appRoleId = DEFAULT_ACCESS_ROLE): string {
     const entry = this.require(servicePrincipalId);
     if (!this.principal(principalId)) throw new DirectoryError(`no user or group ${principalId} to assign`);
+    // Graph: "Permission being assigned was not found on application" for a role the app does not define (or has disabled).
+    const role = entry.appRoles.find((r) => r.id === appRoleId);
+    if (appRoleId !== DEFAULT_ACCESS_ROLE && (!role || !role.isEnabled || !role.allowedMemberTypes.includes('User'))) {
+      throw new DirectoryError(`app role ${appRoleId} is not an enabled user role of ${servicePrincipalId}`);
+    }
     const key = `${principalId}/${appRoleId}`;
     const existing = entry.assignments.get(key);
     if (existing) return existing.id;
@@ -77,10 +115,12 @@ export class ServicePrincipals {
     return id;
   }
 
-  /** Removes every role the principal holds on the app. */
-  unassign(servicePrincipalId: string, principalId: string): void {
+  /** Removes the principal's assignment in that role, or every role it holds on the app. */
+  unassign(servicePrincipalId: string, principalId: string, appRoleId?: string): void {
     const entry = this.require(servicePrincipalId);
-    const keys = [...entry.assignments.values()].filter((a) => a.principalId === principalId).map((a) => `${a.principalId}/${a.appRoleId}`);
+    const keys = [...entry.assignments.values()]
+      .filter((a) => a.principalId === principalId && (appRoleId === undefined || a.appRoleId === appRoleId))
+      .map((a) => `${a.principalId}/${a.appRoleId}`);
     if (keys.length === 0) throw new DirectoryError(`${principalId} is not assigned to ${servicePrincipalId}`);
     for (const key of keys) entry.assignments.delete(key);
   }
@@ -133,6 +173,17 @@ export function servicePrincipalJson(entry: ServicePrincipalEntry): Record<strin
     accountEnabled: true,
     servicePrincipalType: 'Application',
     createdDateTime: entry.createdDateTime,
-    appRoles: [],
+    appRoles: entry.appRoles.map((r) => ({ ...r, origin: 'Application' })),
+  };
+}
+
+function toAppRole(input: AppRoleInput): AppRole {
+  return {
+    id: input.id ?? randomUUID(),
+    value: input.value,
+    displayName: input.displayName,
+    description: input.description ?? input.displayName,
+    allowedMemberTypes: input.allowedMemberTypes ?? ['User'],
+    isEnabled: input.isEnabled ?? true,
   };
 }

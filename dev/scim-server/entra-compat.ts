@@ -64,3 +64,13 @@ function coerceBooleans(value: unknown, definition: Definition, path: string): u
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Entra sends each app role as {"primary": …, "type": "WindowsAzureActiveDirectoryRole", …}.
+ * RFC 7643 gives roles.type no canonical values; scimmy reads that as "none allowed" and refuses
+ * every type. Apps built against Entra take Entra's, so the server does too.
+ */
+export function acceptEntraRoleTypes(): void {
+  const type = SCIMMY.Schemas.User.definition.attribute('roles.type') as unknown as { config: { canonicalValues: unknown } };
+  type.config.canonicalValues = false;
+}

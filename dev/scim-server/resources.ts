@@ -1,4 +1,5 @@
 import SCIMMY from 'scimmy';
+import { acceptEntraRoleTypes } from './entra-compat.js';
 import { declareUserExtensions, FLIP_EXTENSIONS } from './extensions.js';
 import { ScimStore, StoreError, type ResourceKind, type ScimResource } from './store.js';
 import { applyFlipCustomJson } from './flip-custom-json.js';
@@ -17,6 +18,7 @@ export function declareResources(): void {
   if (declared) return;
   declared = true;
   declareUserExtensions(FLIP_EXTENSIONS);
+  acceptEntraRoleTypes();
   for (const [Resource, kind] of [
     [SCIMMY.Resources.User, 'User'],
     [SCIMMY.Resources.Group, 'Group'],

@@ -5,7 +5,9 @@
 import type { CycleReport } from '../engine/cycle.js';
 import type { GroupOperation } from '../engine/group-plan.js';
 import type { UserOperation } from '../engine/plan.js';
+import type { AttributeChange } from '../engine/diff.js';
 import type { ScimValue } from '../mapping/paths.js';
+import { roleLabel, setMinus, setValues } from '../mapping/roles.js';
 
 const TITLES: Record<UserOperation['kind'], string> = {
   create: 'Create',
@@ -64,9 +66,14 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
       const reason = 'reason' in op && op.reason ? ` [${op.reason}]` : '';
       lines.push(`    ${op.label} (${op.sourceId})${reason}`);
       if (op.kind === 'create') {
-        for (const [path, value] of Object.entries({ ...op.mapped.attributes, ...op.mapped.createOnly })) lines.push(`      + ${path} = ${show(path, value)}`);
+        const sets = op.mapped.valueSets ?? {};
+        for (const [path, value] of Object.entries({ ...op.mapped.attributes, ...op.mapped.createOnly })) {
+          lines.push(`      + ${path} = ${Object.hasOwn(sets, path) ? showSet(value) : show(path, value)}`);
+        }
       } else if (op.kind !== 'delete') {
-        for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
+        for (const change of op.changes) {
+          lines.push(change.valueSet ? `      ~ ${showSetChange(change)}` : `      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
+        }
       }
     }
     more(ops, '    ');
@@ -105,6 +112,18 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
     lines.push(incomplete ? '  No operations planned from what was read.' : '  Nothing to do: the target is in sync with the snapshot.');
   }
   return lines.join('\n');
+}
+
+/** App roles by their values: `["Admin", "User"]`. */
+function showSet(value: ScimValue | undefined): string {
+  return `[${setValues(value).map(roleLabel).join(', ')}]`;
+}
+
+/** What a role change does in the app: `roles (add): +"Admin"`, or `roles (replace): +"Admin" −"Reader"`. */
+function showSetChange(change: AttributeChange): string {
+  const added = setMinus(change.new, change.old).map((v) => `+${roleLabel(v)}`);
+  const removed = setMinus(change.old, change.new).map((v) => `−${roleLabel(v)}`);
+  return `${change.path} (${change.valueSet}): ${[...added, ...removed].join(' ') || 'no change'} → ${showSet(change.new)}`;
 }
 
 /** What a plan amounts to, as Terraform's closing line counts it (user and group objects together). */
@@ -194,7 +213,14 @@ export interface PlannedOperationJson {
   /** True when the safety guard would hold it back. */
   readonly held: boolean;
   /** old is null for an attribute provisiond never sent (every attribute of a create). */
-  readonly changes: readonly { readonly path: string; readonly old: ScimValue | null; readonly new: ScimValue | null; readonly onCreateOnly?: true }[];
+  readonly changes: readonly {
+    readonly path: string;
+    readonly old: ScimValue | null;
+    readonly new: ScimValue | null;
+    readonly onCreateOnly?: true;
+    /** For app roles: `add` sends the roles `old` lacks (new is what the app then holds), `replace` sends `new`. */
+    readonly valueSet?: 'add' | 'replace';
+  }[];
 }
 
 export interface PlanJobJson {
@@ -249,7 +275,7 @@ function planJobJson(report: CycleReport, options: PlanFormatOptions): PlanJobJs
       };
     }
     if (op.kind === 'delete' || op.kind === 'delete-group') return { ...base, changes: [] };
-    return { ...base, changes: op.changes.map((c) => ({ path: c.path, old: value(c.path, c.old), new: value(c.path, c.new) })) };
+    return { ...base, changes: op.changes.map((c) => ({ path: c.path, old: value(c.path, c.old), new: value(c.path, c.new), ...(c.valueSet ? { valueSet: c.valueSet } : {}) })) };
   };
   const complete = !readIncomplete(report);
   return {

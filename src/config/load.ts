@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { compileMappings, MappingConfigError, type MappingSet } from '../mapping/map.js';
+import { APP_ROLES_ATTRIBUTE, readsAppRoles } from '../mapping/roles.js';
 import { ConfigError, type ConfigIssue } from './errors.js';
 import { lineOfPath } from './locate.js';
 import { configSchema, type Config, type JobConfig, type OktaSourceConfig } from './schema.js';
@@ -100,6 +101,7 @@ export function parseConfig(text: string, file: string, context: SubstitutionCon
     };
     issues.push(...scopeFilterIssues(job, index));
     const users = compile('users', () => compileMappings(job.users.mappings, { customJson: job.users.customJson }));
+    if (users && readsAppRoles(users.sourceAttributes)) issues.push(...appRoleIssues(job, config.sources[job.source]?.type, index));
     const groupsConfig = job.groups;
     const groups = groupsConfig === false ? undefined : compile('groups', () => compileMappings(groupsConfig.mappings, { resource: 'group' }));
     if (users && (groupsConfig === false || groups)) jobs.push({ config: job, users, groups });
@@ -117,6 +119,17 @@ export function parseConfig(text: string, file: string, context: SubstitutionCon
 }
 
 /** Okta takes an API token or an OAuth service app (clientId + privateKeyPath), never both or half of one. */
+/** App roles come with the app's assignments, which only an Entra job scoped by app reads (as in Entra: not with "sync all users"). */
+function appRoleIssues(job: { scope: { app?: string } }, sourceType: string | undefined, index: number): ConfigIssue[] {
+  if (sourceType !== undefined && sourceType !== 'entra') {
+    return [{ path: ['jobs', index, 'users', 'mappings'], message: `${APP_ROLES_ATTRIBUTE} are Entra app roles; ${sourceType} sources have none (map roles from a profile attribute instead)` }];
+  }
+  if (job.scope.app === undefined) {
+    return [{ path: ['jobs', index, 'scope'], message: `the mappings read ${APP_ROLES_ATTRIBUTE}: set scope.app to the enterprise app whose role assignments they come from` }];
+  }
+  return [];
+}
+
 function oktaAuthIssues(name: string, source: OktaSourceConfig): ConfigIssue[] {
   const path = ['sources', name];
   const oauth = source.clientId !== undefined || source.privateKeyPath !== undefined;

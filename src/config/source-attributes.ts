@@ -50,8 +50,11 @@ export const GRAPH_GROUP_PROPERTIES: readonly string[] = [
 
 /** Names every source accepts: Entra's mapping-UI flag for soft-deleted objects. */
 const ENGINE_NAMES = ['IsSoftDeleted'];
-/** Entra mapping-UI names provisiond translates (see sources/entra/attributes.ts). */
-const ENTRA_ALIASES = ['objectId', ...Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`)];
+/**
+ * Entra mapping-UI names provisiond translates (see sources/entra/attributes.ts), and
+ * appRoleAssignments, which a job scoped by app reads from the app's assignments (mapping/roles.ts).
+ */
+const ENTRA_ALIASES = ['objectId', 'appRoleAssignments', ...Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`)];
 const ON_PREMISES_EXTENSION = /^(onPremisesExtensionAttributes\.)?extensionAttribute([1-9]|1[0-5])$/i;
 /** A directory extension: extension_ + the owning app's appId without dashes + _ + the name. */
 const DIRECTORY_EXTENSION = /^extension_[0-9a-f]{32}_[A-Za-z0-9_]+$/i;

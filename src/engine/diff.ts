@@ -1,11 +1,17 @@
 /** The diff stage: desired attributes against the snapshot, attribute by attribute. */
 import type { ScimValue } from '../mapping/paths.js';
+import { sameSet, setUnion, type ValueSetMode } from '../mapping/roles.js';
 
 export interface AttributeChange {
   readonly path: string;
   /** What the snapshot says the target holds; undefined when provisiond never sent it. */
   readonly old: ScimValue | undefined;
   readonly new: ScimValue;
+  /**
+   * For a set of values (app roles): `new` is the whole set the app holds once the change is made;
+   * `add` sends the values `old` lacks, `replace` sends `new` in place of `old`.
+   */
+  readonly valueSet?: ValueSetMode;
 }
 
 /**
@@ -15,10 +21,18 @@ export interface AttributeChange {
 export function diffAttributes(
   desired: Readonly<Record<string, ScimValue>>,
   recorded: Readonly<Record<string, ScimValue | undefined>>,
+  valueSets: Readonly<Record<string, ValueSetMode>> = {},
 ): AttributeChange[] {
   const changes: AttributeChange[] = [];
   for (const [path, value] of Object.entries(desired)) {
     const old = recorded[path];
+    const mode = Object.hasOwn(valueSets, path) ? valueSets[path] : undefined;
+    if (mode !== undefined) {
+      // Sets compare without order, and a set never sent is an empty one; an add never takes a value away.
+      const next = mode === 'add' ? setUnion(old, value) : value;
+      if (!sameSet(old, next)) changes.push({ path, old, new: next, valueSet: mode });
+      continue;
+    }
     if (!sameValue(old, value)) changes.push({ path, old, new: value });
   }
   return changes;

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../log.js';
 import { parseTargetPath, readPath, type ScimObject, type ScimValue } from '../mapping/paths.js';
+import type { ValueSetMode } from '../mapping/roles.js';
 import type { ScimClient } from '../scim/client.js';
 import { ScimAuthError, ScimRequestError } from '../scim/errors.js';
 import { equalityFilter } from '../scim/requests.js';
@@ -58,13 +59,17 @@ export async function findByMatchRules(
 const PROBE_VALUE = 'provisiond-probe';
 
 /** What adopting an existing object takes: the attributes where what it holds differs from what we map. */
-export function changesAgainstHeld(existing: ScimObject, desired: Readonly<Record<string, ScimValue>>): { changes: AttributeChange[]; held: Record<string, ScimValue> } {
+export function changesAgainstHeld(
+  existing: ScimObject,
+  desired: Readonly<Record<string, ScimValue>>,
+  valueSets?: Readonly<Record<string, ValueSetMode>>,
+): { changes: AttributeChange[]; held: Record<string, ScimValue> } {
   const held: Record<string, ScimValue> = {};
   for (const path of Object.keys(desired)) {
     const value = readPath(existing, parseTargetPath(path));
     if (value !== undefined) held[path] = value;
   }
-  return { changes: diffAttributes(desired, held), held };
+  return { changes: diffAttributes(desired, held, valueSets), held };
 }
 
 /**

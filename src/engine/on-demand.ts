@@ -21,7 +21,7 @@ import { lookup } from './group-read.js';
 import { planUser, type MatchQuery, type ObservedUser, type UserOperation } from './plan.js';
 import { OutcomeRecorder } from './recorder.js';
 import { compileUserScope, describeFilter, type ScopeVerdict } from './scope.js';
-import { observeUser, scopeMembers } from './user-read.js';
+import { observeUser, scopeMembers, withAppRoles } from './user-read.js';
 
 export interface OnDemandDependencies {
   readonly job: PreparedJob;
@@ -157,14 +157,16 @@ async function runSteps(deps: OnDemandDependencies, userRef: string, steps: Step
 
   // 2. Scope: the job's scope groups, app assignments and filters, as a cycle resolves them.
   const scopeRejected: RejectedObject[] = [];
-  let members: ReadonlySet<string> | undefined;
+  let members: Awaited<ReturnType<typeof scopeMembers>>;
   try {
     members = await scopeMembers(job, source, undefined, (object) => scopeRejected.push(object));
   } catch (error) {
     steps.fail(`the scope could not be read: ${messageOf(error)}`);
     return { sourceId };
   }
-  const scope = compileUserScope(filters, members);
+  // The app roles come with the assignments, as in a cycle.
+  user = withAppRoles(user, members.roles);
+  const scope = compileUserScope(filters, members.ids);
   const verdict = scope.explain(user);
   if (verdict.failed === 'membership' && scopeRejected.length > 0) {
     // A member the source could not vouch for may be this user: out of scope is not proven, and must not disable anyone.

@@ -120,19 +120,31 @@ export function planUser(user: ObservedUser, link: Link | undefined, rules: Depr
   if (user.status !== 'active') {
     // Not provisioned (any more): only objects we linked ourselves are ever disabled or deleted.
     if (!live) return {};
-    const operation = deprovision(base, live, rules[user.status], user.status, user.mapped.ok ? user.mapped.value.attributes : {});
+    const operation = deprovision(base, live, rules[user.status], user.status, user.mapped.ok ? withoutValueSets(user.mapped.value) : {});
     return operation ? { operation } : {};
   }
   if (!user.mapped.ok) return { skipped: { ...base, error: user.mapped.error } };
   const mapped = user.mapped.value;
   if (!live) return { operation: { ...base, kind: 'create', mapped, match: user.match } };
   const desired = desiredAttributes(mapped);
-  const changes = diffAttributes(desired, live.attributes);
+  const changes = diffAttributes(desired, live.attributes, mapped.valueSets);
   const kind = live.state === 'disabled' ? 'enable' : 'update';
   if (changes.length === 0 && kind !== 'enable') return {};
+  // A set kept by add holds more than was mapped (the values it never gives back): record what the app holds.
+  const attributes = { ...live.attributes, ...desired, ...Object.fromEntries(changes.map((c) => [c.path, c.new])) };
   return {
-    operation: { ...base, kind, targetId: live.targetId, changes, attributes: { ...live.attributes, ...desired }, recreate: { mapped, match: user.match } },
+    operation: { ...base, kind, targetId: live.targetId, changes, attributes, recreate: { mapped, match: user.match } },
   };
+}
+
+/**
+ * What a deprovisioning may send besides active=false: not the app roles. A user who leaves the
+ * app has no roles left to read, and the roles are what the app gives back on re-enabling.
+ */
+function withoutValueSets(mapped: MappedObject): Readonly<Record<string, ScimValue>> {
+  const sets = mapped.valueSets;
+  if (!sets) return mapped.attributes;
+  return Object.fromEntries(Object.entries(mapped.attributes).filter(([path]) => !Object.hasOwn(sets, path)));
 }
 
 /** What an active user's link should record: the mapped attributes, active. */

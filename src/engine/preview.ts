@@ -27,7 +27,7 @@ export function previewUser(user: SourceUser, status: UserStatus, job: PreparedJ
   const sensitive = job.users.sensitivePaths;
   const create = buildCreateUser(redactValues(mapped.value, sensitive), job.users);
   if (!link || link.state === 'deleted') return { status, create };
-  const changes = diffAttributes(mapped.value.attributes, link.attributes).map((c) => (sensitive.has(c.path) ? { ...c, old: c.old === undefined ? undefined : REDACTED, new: REDACTED } : c));
+  const changes = diffAttributes(mapped.value.attributes, link.attributes, mapped.value.valueSets).map((c) => (sensitive.has(c.path) ? { ...c, old: c.old === undefined ? undefined : REDACTED, new: REDACTED } : c));
   return {
     status,
     create,

@@ -5,7 +5,19 @@
 import { createHash } from 'node:crypto';
 import type { PreparedJob } from '../config/load.js';
 import { mapObject, type MappingEnvironment } from '../mapping/map.js';
-import { CursorExpiredError, isIncremental, readsGroupChanges, SourceReadError, type IncrementalSource, type RejectedObject, type Source, type SourceUser, type UserQuery } from '../sources/source.js';
+import { APP_ROLES_ATTRIBUTE, readsAppRoles } from '../mapping/roles.js';
+import {
+  CursorExpiredError,
+  isIncremental,
+  readsGroupChanges,
+  SourceReadError,
+  type AppRole,
+  type IncrementalSource,
+  type RejectedObject,
+  type Source,
+  type SourceUser,
+  type UserQuery,
+} from '../sources/source.js';
 import type { StateStore } from '../state/store.js';
 import { lookup } from './group-read.js';
 import type { ObservedUser } from './plan.js';
@@ -153,7 +165,9 @@ export function streamObservedUsers(context: UserReadContext, choice: ReadChoice
     try {
       // A member the source could not vouch for makes the scope uncertain for everyone: reported without an id, so nothing is deprovisioned.
       const onScopeRejected = (object: RejectedObject) => rejected.push({ label: object.label, error: `scope group member: ${object.error}` });
-      const scope = compileUserScope(job.config.scope.filters, await scopeMembers(job, source, groupMembers, onScopeRejected));
+      const members = await scopeMembers(job, source, groupMembers, onScopeRejected);
+      const scope = compileUserScope(job.config.scope.filters, members.ids);
+      const observe = (user: SourceUser) => observeUser(withAppRoles(user, members.roles), scope, context);
       const query: UserQuery = {
         attributes: [...job.users.sourceAttributes, ...scope.attributes, ...job.config.users.match.map((r) => r.source)],
         onRejected: (object) => rejected.push(object),
@@ -169,7 +183,7 @@ export function streamObservedUsers(context: UserReadContext, choice: ReadChoice
         mode = 'full';
       }
       if (mode === 'incremental' && isIncremental(source)) {
-        const changes = await readChanges(source, query, choice.cursor as string, scope, context);
+        const changes = await readChanges(source, query, choice.cursor as string, observe, context);
         if (changes) {
           for (const user of changes.latest.values()) {
             count++;
@@ -186,7 +200,7 @@ export function streamObservedUsers(context: UserReadContext, choice: ReadChoice
       for await (const page of source.readUsers(query)) {
         for (const user of page) {
           count++;
-          yield observeUser(user, scope, context);
+          yield observe(user);
         }
       }
       state = { mode, count, removed: [], complete: true, nextCursor };
@@ -205,7 +219,7 @@ async function readChanges(
   source: IncrementalSource,
   query: UserQuery,
   cursor: string,
-  scope: UserScope,
+  observe: (user: SourceUser) => ObservedUser,
   context: UserReadContext,
 ): Promise<{ latest: Map<string, ObservedUser>; removed: Set<string>; nextCursor: string } | undefined> {
   try {
@@ -213,7 +227,7 @@ async function readChanges(
     const latest = new Map<string, ObservedUser>();
     const removed = new Set<string>();
     for await (const page of read.pages) {
-      for (const user of page.changed) latest.set(user.id, observeUser(user, scope, context));
+      for (const user of page.changed) latest.set(user.id, observe(user));
       for (const id of page.softDeleted ?? []) latest.set(id, softDeletedById(id, context));
       for (const id of page.removed) {
         latest.delete(id);
@@ -226,7 +240,7 @@ async function readChanges(
     for (const id of new Set(rereads)) {
       if (latest.has(id) || removed.has(id)) continue;
       const user = await source.readUser(id, query);
-      if (user) latest.set(id, observeUser(user, scope, context));
+      if (user) latest.set(id, observe(user));
       else removed.add(id);
     }
     return { latest, removed, nextCursor: read.nextCursor() };
@@ -252,28 +266,54 @@ export function saveReadCursor(store: StateStore, job: PreparedJob, read: UserRe
   }
 }
 
-/** Members of the job's scope groups and app assignments (both: the users in each), or undefined when every user is in scope. */
+/**
+ * Who is in scope (undefined: everyone the filters pass) and, for mappings that read
+ * `appRoleAssignments`, each assigned user's app roles — read with the assignments, in one listing.
+ */
 export async function scopeMembers(
   job: PreparedJob,
   source: Source,
   groupMembers: ReadonlySet<string> | undefined,
   onRejected: (object: RejectedObject) => void,
-): Promise<Set<string> | undefined> {
+): Promise<{ ids: Set<string> | undefined; roles?: ReadonlyMap<string, readonly AppRole[]> }> {
   let members: Set<string> | undefined = groupMembers ? new Set(groupMembers) : undefined;
   for (const group of groupMembers ? [] : (job.config.scope.groups ?? [])) {
     members ??= new Set();
     for (const id of await source.resolveGroupMembers(group, { onRejected })) members.add(id);
   }
   const app = job.config.scope.app;
+  let roles: ReadonlyMap<string, readonly AppRole[]> | undefined;
   if (app !== undefined) {
     if (!source.resolveAppAssignments) {
       throw new SourceReadError(source.name, `jobs[].scope.app needs app assignments, which ${source.kind} sources cannot read; scope by groups instead`);
     }
-    const assigned = await source.resolveAppAssignments(app);
+    let assigned: ReadonlySet<string>;
+    if (readsAppRoles(job.users.sourceAttributes)) {
+      if (!source.readAppRoleAssignments) throw new SourceReadError(source.name, `the mappings read ${APP_ROLES_ATTRIBUTE}, which ${source.kind} sources cannot read`);
+      const read = await source.readAppRoleAssignments(app);
+      assigned = read.users;
+      roles = read.roles;
+    } else {
+      assigned = await source.resolveAppAssignments(app);
+    }
     // With groups as well, a user must be both in a scope group and assigned to the app.
     members = new Set([...(members ?? assigned)].filter((id) => assigned.has(id)));
   }
-  return members;
+  return { ids: members, roles };
+}
+
+/**
+ * The user with its app roles as `appRoleAssignments` ({ id, value, displayName } each), when the
+ * job reads them. Sorted by value: Graph lists assignments in no promised order, and
+ * SingleAppRoleAssignment takes the first role, which must not change from one cycle to the next.
+ */
+export function withAppRoles(user: SourceUser, roles: ReadonlyMap<string, readonly AppRole[]> | undefined): SourceUser {
+  if (!roles) return user;
+  const key = (role: AppRole) => role.value ?? role.displayName ?? role.id;
+  const held = [...(roles.get(user.id) ?? [])]
+    .sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
+    .map((role) => ({ id: role.id, value: role.value, displayName: role.displayName }));
+  return { ...user, attributes: { ...user.attributes, [APP_ROLES_ATTRIBUTE]: held } };
 }
 
 /** One source user as the plan stage sees it: scoped, mapped, with its first-contact lookups. */

@@ -5,8 +5,9 @@
 import type { MappingConfig } from '../config/schema.js';
 import type { AttributeValue, Attributes } from '../sources/source.js';
 import { coerceValue, defaultTypeOf, type ScimType } from './coerce.js';
-import { compileExpression, ExpressionError, ExpressionEvaluationError, IGNORE_FLOW, type EvaluationScope } from './expression/index.js';
+import { calledFunctions, compileExpression, ExpressionError, ExpressionEvaluationError, IGNORE_FLOW, type EvaluationScope } from './expression/index.js';
 import { parseTargetPath, PathSyntaxError, type ScimValue, type TargetPath } from './paths.js';
+import { isValueSetFunction, toRoleElements, valueSetModeOf, type ValueSetMode } from './roles.js';
 
 export interface MappingEnvironment {
   now(): Date;
@@ -28,6 +29,8 @@ export interface CompiledMapping {
   readonly evaluate: Evaluator;
   /** A password, or an expression wrapped in Redact(): sent, but never shown by plan or preview. */
   readonly sensitive: boolean;
+  /** Set for the app role set functions: the target holds a set of roles, kept by add or by replace. */
+  readonly valueSet?: ValueSetMode;
 }
 
 export interface MappingSet {
@@ -78,6 +81,7 @@ export function compileMappings(
     const evaluate = compileEvaluator(config, index, (name) => {
       if (!sourceAttributes.has(name.toLowerCase())) sourceAttributes.set(name.toLowerCase(), name);
     });
+    const valueSet = valueSetOf(config, index, target);
     return {
       index,
       target,
@@ -87,6 +91,7 @@ export function compileMappings(
       fallback: config.default,
       evaluate,
       sensitive: isSensitive(config, target),
+      ...(valueSet ? { valueSet } : {}),
     };
   });
 
@@ -108,6 +113,29 @@ export function compileMappings(
     derivesActive: !mapsActive && (options.resource ?? 'user') === 'user',
     sensitivePaths: new Set(mappings.filter((m) => m.sensitive).map((m) => m.target.text)),
   };
+}
+
+/**
+ * AppRoleAssignmentsComplex and its assertive twin make the whole value of a multi-valued attribute
+ * (roles): only as the whole expression, and only into an attribute itself, not into one element.
+ */
+function valueSetOf(config: MappingConfig, index: number, target: TargetPath): ValueSetMode | undefined {
+  if (config.expression === undefined) return undefined;
+  let called: ReturnType<typeof calledFunctions>;
+  try {
+    called = calledFunctions(config.expression);
+  } catch {
+    return undefined; // compileEvaluator has already reported the syntax error
+  }
+  const misplaced = called.nested.find(isValueSetFunction);
+  if (misplaced !== undefined) {
+    throw new MappingConfigError(index, 'expression', `${misplaced} makes the whole value of a multi-valued attribute: use it as the whole expression, e.g. ${misplaced}([appRoleAssignments])`);
+  }
+  const mode = called.root === undefined ? undefined : valueSetModeOf(called.root);
+  if (mode !== undefined && (target.filter !== undefined || target.subAttribute !== undefined)) {
+    throw new MappingConfigError(index, 'target', `${called.root} makes a list of complex roles: target the attribute itself ("roles"), not "${target.text}"; for one role value use SingleAppRoleAssignment`);
+  }
+  return mode;
 }
 
 /** Entra shows Redact()'s value as "[Redact]" in its provisioning logs; a password is never worth showing. */
@@ -144,6 +172,8 @@ export interface MappedObject {
   readonly attributes: Readonly<Record<string, ScimValue>>;
   /** Attributes sent on create only (apply: on-create, customJson). */
   readonly createOnly: Readonly<Record<string, ScimValue>>;
+  /** Attributes (in `attributes`) that hold a set of values, and how the app keeps it; absent when none. */
+  readonly valueSets?: Readonly<Record<string, ValueSetMode>>;
 }
 
 export type MapOutcome = { readonly ok: true; readonly value: MappedObject } | { readonly ok: false; readonly error: string };
@@ -161,6 +191,7 @@ export function mapObject(object: MappableObject, softDeleted: boolean, set: Map
   const scope = createScope(object.attributes, softDeleted, env);
   const attributes: Record<string, ScimValue> = {};
   const createOnly: Record<string, ScimValue> = {};
+  const valueSets: Record<string, ValueSetMode> = {};
   for (const mapping of set.mappings) {
     let raw: AttributeValue | typeof IGNORE_FLOW | undefined;
     try {
@@ -172,6 +203,19 @@ export function mapObject(object: MappableObject, softDeleted: boolean, set: Map
       throw error;
     }
     if (raw === IGNORE_FLOW) continue;
+    if (mapping.valueSet !== undefined) {
+      const roles = toRoleElements(raw === undefined ? null : (raw as ScimValue));
+      if (!roles.ok) return { ok: false, error: `${mapping.target.text}: ${roles.error}` };
+      // An asserted set without values is a value: the app's roles are replaced by none.
+      if (roles.value.length === 0 && (mapping.valueSet === 'add' || mapping.apply === 'on-create')) continue;
+      if (mapping.apply === 'on-create') {
+        createOnly[mapping.target.text] = roles.value;
+      } else {
+        attributes[mapping.target.text] = roles.value;
+        valueSets[mapping.target.text] = mapping.valueSet;
+      }
+      continue;
+    }
     let value: ScimValue | undefined = isEmpty(raw) ? mapping.fallback : (raw as ScimValue);
     if (isEmpty(value)) {
       if (mapping.required) {
@@ -189,7 +233,7 @@ export function mapObject(object: MappableObject, softDeleted: boolean, set: Map
     const json = customJsonValue(set, attributes);
     if (json !== undefined) createOnly[set.customJson.text] = json;
   }
-  return { ok: true, value: { attributes, createOnly } };
+  return { ok: true, value: Object.keys(valueSets).length > 0 ? { attributes, createOnly, valueSets } : { attributes, createOnly } };
 }
 
 /**

@@ -133,13 +133,9 @@ export function writePath(resource: ScimObject, path: TargetPath, value: ScimVal
   const holder = container(resource, path, true) as ScimObject;
   if (path.filter) {
     const list = Array.isArray(holder[path.attribute]) ? [...(holder[path.attribute] as ScimObject[])] : [];
-    let index = list.findIndex((e) => isObject(e) && e[path.filter!.attribute] === path.filter!.value);
+    let index = list.findIndex((e) => isObject(e) && matchesFilter(e, path.filter!));
     if (index === -1) {
-      // Entra marks the work e-mail primary; apps that require one primary address were tested against that.
-      const element: ScimObject = path.attribute === 'emails' && path.filter.value === 'work' && list.length === 0
-        ? { primary: true, [path.filter.attribute]: path.filter.value }
-        : { [path.filter.attribute]: path.filter.value };
-      list.push(element);
+      list.push(newElement(path, list.length === 0));
       index = list.length - 1;
     }
     list[index] = { ...(list[index] as ScimObject), [path.subAttribute as string]: value };
@@ -154,6 +150,27 @@ export function writePath(resource: ScimObject, path: TargetPath, value: ScimVal
   holder[path.attribute] = value;
 }
 
+/**
+ * The element a filtered path adds to a multi-valued attribute, before its sub-attribute is set.
+ * Entra marks the work e-mail primary (apps that require one primary address were tested against
+ * that), and sends SingleAppRoleAssignment's role as {"primary": true, "type": "WindowsAzureActiveDirectoryRole", …}.
+ */
+export function newElement(path: TargetPath, first = true): ScimObject {
+  const filter = path.filter as ValueFilter;
+  if (path.attribute === 'emails' && filter.value === 'work' && first) return { primary: true, [filter.attribute]: filter.value };
+  if (path.attribute.toLowerCase() === 'roles' && filter.attribute.toLowerCase() === 'primary' && /^(true|false)$/i.test(filter.value)) {
+    return { [filter.attribute]: filter.value.toLowerCase() === 'true', type: 'WindowsAzureActiveDirectoryRole' };
+  }
+  return { [filter.attribute]: filter.value };
+}
+
+/** Whether an element is the one a value filter names: `primary eq "True"` matches a JSON true too. */
+function matchesFilter(element: ScimObject, filter: ValueFilter): boolean {
+  const key = findKey(element, filter.attribute);
+  const value = key === undefined ? undefined : element[key];
+  return (typeof value === 'string' || typeof value === 'boolean') && String(value).toLowerCase() === filter.value.toLowerCase();
+}
+
 /** Reads the value at `path` from a resource the target returned (attribute names case-insensitive, as SCIM says). */
 export function readPath(resource: ScimObject, path: TargetPath): ScimValue | undefined {
   const holder = container(resource, path, false);
@@ -163,12 +180,7 @@ export function readPath(resource: ScimObject, path: TargetPath): ScimValue | un
   const value = holder[key];
   if (path.filter) {
     if (!Array.isArray(value)) return undefined;
-    const element = (value as ScimValue[]).find((e) => {
-      if (!isObject(e)) return false;
-      const filterKey = findKey(e as ScimObject, path.filter!.attribute);
-      const v = filterKey === undefined ? undefined : (e as ScimObject)[filterKey];
-      return typeof v === 'string' && v.toLowerCase() === path.filter!.value.toLowerCase();
-    }) as ScimObject | undefined;
+    const element = (value as ScimValue[]).find((e) => isObject(e) && matchesFilter(e as ScimObject, path.filter!)) as ScimObject | undefined;
     if (!element) return undefined;
     const subKey = findKey(element, path.subAttribute as string);
     return subKey === undefined ? undefined : element[subKey];

@@ -5,7 +5,8 @@
  *  - `entra-legacy` (Entra's default): capitalised ops, "Add" for a first value, booleans as "True"/"False".
  */
 import { isCarriedByCustomJson, type MappedObject, type MappingSet } from '../mapping/map.js';
-import { parseTargetPath, writePath, type ScimObject, type ScimValue, type TargetPath } from '../mapping/paths.js';
+import { newElement, parseTargetPath, writePath, type ScimObject, type ScimValue, type TargetPath } from '../mapping/paths.js';
+import { setMinus } from '../mapping/roles.js';
 import type { AttributeChange } from '../engine/diff.js';
 
 export type Compat = 'scim' | 'entra-legacy';
@@ -62,12 +63,16 @@ export function buildPatch(
   if (compat === 'entra-legacy') {
     return {
       schemas: [PATCH_SCHEMA],
-      Operations: changes.map((c) => ({ op: c.old === undefined ? 'Add' : 'Replace', path: c.path, value: legacyValue(c.new) })),
+      Operations: changes.map((c) => (c.valueSet ? setOperation(c, compat) : { op: c.old === undefined ? 'Add' : 'Replace', path: c.path, value: legacyValue(c.new) })),
     };
   }
   const operations: PatchOperation[] = [];
   const newElements = new Map<string, { path: string; element: Record<string, ScimValue> }>();
   for (const change of changes) {
+    if (change.valueSet) {
+      operations.push(setOperation(change, compat));
+      continue;
+    }
     const target = parseTargetPath(change.path);
     if (change.old !== undefined || !target.filter || elementExists(target, recorded)) {
       operations.push({ op: 'replace', path: change.path, value: change.new });
@@ -79,13 +84,32 @@ export function buildPatch(
     const key = `${parent}|${target.filter.attribute}|${target.filter.value}`;
     let entry = newElements.get(key);
     if (!entry) {
-      entry = { path: parent, element: { [target.filter.attribute]: target.filter.value } };
+      entry = { path: parent, element: newElement(target) };
       newElements.set(key, entry);
       operations.push({ op: 'add', path: parent, value: [entry.element] });
     }
     entry.element[target.subAttribute as string] = change.new;
   }
   return { schemas: [PATCH_SCHEMA], Operations: operations };
+}
+
+/**
+ * App roles, as Entra sends them: AppRoleAssignmentsComplex adds the roles the app lacks (one add
+ * with a value list), the assertive one replaces the whole list, an empty one included. Entra's
+ * default (legacy) PATCH leaves out each role's `type`, which its POST carries; the SCIM-compliant
+ * mode sends the roles as the POST does.
+ */
+function setOperation(change: AttributeChange, compat: Compat): PatchOperation {
+  const add = change.valueSet === 'add';
+  const values = add ? setMinus(change.new, change.old) : Array.isArray(change.new) ? (change.new as readonly ScimValue[]) : [change.new];
+  const value = compat === 'entra-legacy' ? values.map(withoutType) : values;
+  const op = add ? 'add' : 'replace';
+  return { op: compat === 'entra-legacy' ? op[0]!.toUpperCase() + op.slice(1) : op, path: change.path, value };
+}
+
+function withoutType(value: ScimValue): ScimValue {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'type'));
 }
 
 function elementExists(target: TargetPath, recorded: Readonly<Record<string, ScimValue>>): boolean {

@@ -31,6 +31,21 @@ export interface SourceGroup {
   readonly memberIds: readonly string[];
 }
 
+/** One app role as the app defines it (Entra: the service principal's appRoles). */
+export interface AppRole {
+  readonly id: string;
+  /** What apps receive (the role claim's value); null for a role defined without one. */
+  readonly value: string | null;
+  readonly displayName: string | null;
+}
+
+export interface AppRoleAssignments {
+  /** Every user assigned to the app, with a role or with default access only. */
+  readonly users: ReadonlySet<string>;
+  /** The roles of each assigned user that holds one; default access is not a role. */
+  readonly roles: ReadonlyMap<string, readonly AppRole[]>;
+}
+
 /** What a read cost: surfaced in the cycle summary and metrics. */
 export interface ReadStats {
   requests: number;
@@ -100,6 +115,13 @@ export interface Source {
    * provisioned as well as scope.groups. Sources without app assignments leave it out.
    */
   resolveAppGroups?(appRef: string): Promise<readonly string[]>;
+  /**
+   * The users assigned to an app (as resolveAppAssignments) with the app roles each holds, directly
+   * or through an assigned group, for mappings that read `appRoleAssignments`. An assignment that
+   * cannot be believed fails the read (SourceReadError): a role left out would be taken from the user.
+   * Sources without app roles leave it out, and a job whose mappings read roles is refused.
+   */
+  readAppRoleAssignments?(appRef: string): Promise<AppRoleAssignments>;
   /**
    * Groups with their user members (nested groups flattened), for jobs that provision groups:
    * the groups named (by id or display name), or every group. Sources without group support

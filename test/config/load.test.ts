@@ -38,6 +38,15 @@ function issuesOf(text: string): string {
 }
 
 describe('parseConfig', () => {
+  it('refuses app-role mappings without scope.app, or on a source without app roles, and names the fix', () => {
+    const roles = valid.replace("- { target: title, constant: Employee }", "- { target: roles, expression: 'AssertiveAppRoleAssignmentsComplex([appRoleAssignments])' }");
+    expect(issuesOf(roles)).toContain('the mappings read appRoleAssignments: set scope.app to the enterprise app');
+    const scoped = roles.replace('    source: corp\n', '    source: corp\n    scope: { app: 7f6e5d4c-3b2a-4190-8f7e-6d5c4b3a2910 }\n');
+    expect(parseConfig(scoped, 'provisiond.yaml', context).jobs[0]?.users.mappings.find((m) => m.target.text === 'roles')?.valueSet).toBe('replace');
+    const okta = scoped.replace(/type: entra\n    tenantId: t\n    clientId: c\n    clientSecret: \$\{ENTRA_SECRET\}/, 'type: okta\n    orgUrl: https://x.okta.com\n    token: ${ENTRA_SECRET}');
+    expect(issuesOf(okta)).toContain('appRoleAssignments are Entra app roles; okta sources have none');
+  });
+
   it('loads a valid config with defaults and substituted secrets', () => {
     const { config, jobs } = parseConfig(valid, 'provisiond.yaml', context);
     expect(config.schedule.every).toBe(40 * 60_000);

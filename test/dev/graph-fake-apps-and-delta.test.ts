@@ -57,7 +57,11 @@ describe('service principals and appRoleAssignedTo', () => {
   beforeAll(() => {
     for (let i = 0; i < 3; i++) users.push(fake.upsertUser({ userPrincipalName: `assignee${i}@contoso.example`, displayName: `Assignee ${i}` }));
     group = fake.upsertGroup({ displayName: 'Flip users', members: [users[2] as string] });
-    sp = fake.upsertServicePrincipal({ appId: APP_ID, displayName: 'Flip' });
+    sp = fake.upsertServicePrincipal({
+      appId: APP_ID,
+      displayName: 'Flip',
+      appRoles: [{ id: '11111111-0000-0000-0000-00000000000a', value: 'Admin', displayName: 'Administrator' }],
+    });
     for (const principal of [users[0], users[1], group]) fake.assignToServicePrincipal(sp, principal as string);
   });
 
@@ -111,6 +115,37 @@ describe('service principals and appRoleAssignedTo', () => {
     fake.unassignFromServicePrincipal(sp, users[0] as string);
     expect(await assigned()).toEqual([users[1], group]);
     fake.assignToServicePrincipal(sp, users[0] as string);
+  });
+
+  it('serves the app’s appRoles, refuses a role the app does not define, and removes one role of a principal', async () => {
+    expect((await graph(`/servicePrincipals/${sp}?$select=id,appRoles`)).json).toEqual({
+      '@odata.context': expect.any(String),
+      id: sp,
+      appRoles: [
+        {
+          id: '11111111-0000-0000-0000-00000000000a',
+          value: 'Admin',
+          displayName: 'Administrator',
+          description: 'Administrator',
+          allowedMemberTypes: ['User'],
+          isEnabled: true,
+          origin: 'Application',
+        },
+      ],
+    });
+    expect(() => fake.assignToServicePrincipal(sp, users[1] as string, '22222222-0000-0000-0000-00000000000b')).toThrow(/not an enabled user role/);
+    const roleOf = async (principal: string) =>
+      (await listAll(`/servicePrincipals/${sp}/appRoleAssignedTo?$select=principalId,appRoleId`)).items.filter((a) => a['principalId'] === principal).map((a) => a['appRoleId']);
+    fake.assignToServicePrincipal(sp, users[1] as string, '11111111-0000-0000-0000-00000000000a');
+    expect(await roleOf(users[1] as string)).toEqual(['00000000-0000-0000-0000-000000000000', '11111111-0000-0000-0000-00000000000a']);
+    expect((await admin(`servicePrincipals/${sp}/unassign`, 'POST', { principalId: users[1], appRoleId: '11111111-0000-0000-0000-00000000000a' })).status).toBe(204);
+    expect(await roleOf(users[1] as string)).toEqual(['00000000-0000-0000-0000-000000000000']);
+    // A role dropped from the app leaves its assignments in place, as in Entra: they no longer resolve.
+    fake.assignToServicePrincipal(sp, users[1] as string, '11111111-0000-0000-0000-00000000000a');
+    fake.upsertServicePrincipal({ id: sp, displayName: 'Flip', appRoles: [] });
+    expect(await roleOf(users[1] as string)).toContain('11111111-0000-0000-0000-00000000000a');
+    fake.unassignFromServicePrincipal(sp, users[1] as string, '11111111-0000-0000-0000-00000000000a');
+    fake.upsertServicePrincipal({ id: sp, displayName: 'Flip', appRoles: [{ id: '11111111-0000-0000-0000-00000000000a', value: 'Admin', displayName: 'Administrator' }] });
   });
 
   it('is driven over the admin API too', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig, type PreparedJob } from '../../src/config/load.js';
-import { chooseUserRead, saveReadCursor, scopeChangesOf, type UserReadOutcome } from '../../src/engine/user-read.js';
+import { chooseUserRead, saveReadCursor, scopeChangesOf, withAppRoles, type UserReadOutcome } from '../../src/engine/user-read.js';
 import type { IncrementalSource, Source } from '../../src/sources/source.js';
 import { StateStore } from '../../src/state/store.js';
 
@@ -99,5 +99,21 @@ describe('scopeChangesOf', () => {
   it('tells who joined and who left the scope groups', () => {
     expect(scopeChangesOf(new Set(['a', 'b', 'c']), new Set(['b', 'c', 'd']))).toEqual({ joined: new Set(['d']), left: new Set(['a']) });
     expect(scopeChangesOf(new Set(['a']), new Set(['a']))).toEqual({ joined: new Set(), left: new Set() });
+  });
+});
+
+describe('withAppRoles', () => {
+  const user = { id: 'u1', attributes: { userPrincipalName: 'ada@x' }, enabled: true, deleted: false };
+  const writer = { id: 'r2', value: 'Writer', displayName: 'Writer' };
+  const admin = { id: 'r1', value: 'Admin', displayName: 'Administrator' };
+
+  it('gives the user its roles as appRoleAssignments, sorted, so the first role stays the first whatever order Graph lists', () => {
+    const roles = new Map([['u1', [writer, admin]]]);
+    expect(withAppRoles(user, roles).attributes).toEqual({ userPrincipalName: 'ada@x', appRoleAssignments: [admin, writer] });
+  });
+
+  it('gives an assigned user without a role none, and leaves users alone when the job reads no roles', () => {
+    expect(withAppRoles(user, new Map()).attributes.appRoleAssignments).toEqual([]);
+    expect(withAppRoles(user, undefined)).toBe(user);
   });
 });

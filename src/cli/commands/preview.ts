@@ -22,8 +22,9 @@ export function registerPreview(program: Command): void {
       const [job] = selectJobs(loaded, jobName);
       if (!job) return;
       // Loaded here, not at the top: --help and the other commands must not pay for the engine and the SDKs.
-      const [{ compileUserScope }, { previewUser }, { realEnvironment }, { createSource }, { StateStore }] = await Promise.all([
+      const [{ compileUserScope }, { scopeMembers, withAppRoles }, { previewUser }, { realEnvironment }, { createSource }, { StateStore }] = await Promise.all([
         import('../../engine/scope.js'),
+        import('../../engine/user-read.js'),
         import('../../engine/preview.js'),
         import('../../mapping/map.js'),
         import('../../sources/index.js'),
@@ -32,18 +33,17 @@ export function registerPreview(program: Command): void {
       const source = await createSource(job.config.source, loaded.config.sources[job.config.source]!);
       const matchSources = job.config.users.match.map((r) => r.source);
       const filters = job.config.scope.filters;
-      const user = await source.readUser(userRef, { attributes: [...job.users.sourceAttributes, ...filters.map((f) => f.attribute), ...matchSources] });
-      if (!user) {
-        process.stderr.write(`source "${job.config.source}" has no user "${userRef}"\n`);
+      const read = await source.readUser(userRef, { attributes: [...job.users.sourceAttributes, ...filters.map((f) => f.attribute), ...matchSources] });
+      if (!read) {
+        process.stderr.write(`source "${job.config.source}" has no user "${userRef}"
+`);
         process.exitCode = EXIT.failed;
         return;
       }
-      let members: Set<string> | undefined;
-      for (const group of job.config.scope.groups ?? []) {
-        members ??= new Set();
-        for (const id of await source.resolveGroupMembers(group)) members.add(id);
-      }
-      const status = compileUserScope(filters, members).classify(user);
+      // Scope groups and app assignments as a cycle reads them; the app roles come with the assignments.
+      const members = await scopeMembers(job, source, undefined, (rejected) => process.stderr.write(`warning: ${rejected.label}: ${rejected.error}\n`));
+      const user = withAppRoles(read, members.roles);
+      const status = compileUserScope(filters, members.ids).classify(user);
       const store = StateStore.open(loaded.config.state.path);
       const link = store.link(job.config.name, 'user', user.id);
       store.close();

@@ -5,6 +5,7 @@
 import { compileTree } from './compiler.js';
 import { ExpressionEvaluationError } from './errors.js';
 import { FUNCTIONS, IGNORE_FLOW_SIGNAL } from './functions/index.js';
+import type { ArgumentNode } from './ast.js';
 import { parseExpression } from './parser.js';
 import type { EvaluationScope } from './scope.js';
 import { toExpressionValue, type ExpressionValue } from './values.js';
@@ -56,3 +57,28 @@ export const FUNCTION_NAMES: readonly string[] = Object.freeze(
     return x < y ? -1 : x > y ? 1 : 0;
   }),
 );
+
+/**
+ * The functions an expression calls: `root` is the outermost one when the whole expression is a
+ * call, `nested` every call inside it. The mapping stage uses it for functions whose result shapes
+ * the request (the app role sets), which are only meaningful as the whole expression.
+ */
+export function calledFunctions(text: string): { readonly root?: string; readonly nested: readonly string[] } {
+  const tree = parseExpression(text);
+  const nested: string[] = [];
+  const visit = (node: ArgumentNode): void => {
+    if (node.kind === 'call') {
+      nested.push(node.name);
+      node.args.forEach(visit);
+    } else if (node.kind === 'comparison') {
+      visit(node.left);
+      visit(node.right);
+    }
+  };
+  if (tree.kind !== 'call') {
+    visit(tree);
+    return { nested };
+  }
+  tree.args.forEach(visit);
+  return { root: tree.name, nested };
+}

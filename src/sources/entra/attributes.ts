@@ -19,7 +19,8 @@ export function selectList(attributes: readonly string[]): string {
   const names = new Map<string, string>();
   for (const name of [...ALWAYS_SELECTED, ...attributes]) {
     const lower = name.toLowerCase();
-    if (lower === 'issoftdeleted') continue;
+    // Not user properties: IsSoftDeleted is computed, appRoleAssignments comes from the app's assignments (readAppRoleAssignments).
+    if (lower === 'issoftdeleted' || lower === 'approleassignments') continue;
     const graphName = ON_PREMISES_EXTENSION.test(name) ? 'onPremisesExtensionAttributes' : (ALIASES[lower] ?? name);
     if (!names.has(graphName.toLowerCase())) names.set(graphName.toLowerCase(), graphName);
   }

@@ -8,6 +8,8 @@ import type { z } from 'zod';
 import type { EntraSourceConfig } from '../../config/schema.js';
 import {
   SourceReadError,
+  type AppRole,
+  type AppRoleAssignments,
   type GroupQuery,
   type GroupSelection,
   type IncrementalGroupRead,
@@ -26,12 +28,14 @@ import { createEntraCredential } from './credential.js';
 import {
   acceptItems,
   appRoleAssignmentSchema,
+  appRoleGrantSchema,
   asGraphObject,
   getPage,
   getValidated,
   graphGroupSchema,
   graphIdSchema,
   graphUserSchema,
+  servicePrincipalRolesSchema,
   type AppRoleAssignment,
   type GraphPage,
   type GraphReader,
@@ -44,6 +48,8 @@ import { memberIdsOf, memberRead, withMembers } from './group-members.js';
 type OnRejected = ((rejected: RejectedObject) => void) | undefined;
 type GraphUser = z.infer<typeof graphUserSchema>;
 
+/** Entra's "default access": assigned to the app without a specific role. */
+const DEFAULT_ACCESS_ROLE = '00000000-0000-0000-0000-000000000000';
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DIRECTORY_PERMISSIONS = 'the User.Read.All and GroupMember.Read.All application permissions';
 const APP_PERMISSIONS = 'the Application.Read.All (and GroupMember.Read.All) application permissions';
@@ -227,9 +233,44 @@ export class EntraSource implements IncrementalSource {
    * takes direct members only.
    */
   async resolveAppAssignments(appRef: string): Promise<ReadonlySet<string>> {
-    const assignments = await this.appRoleAssignments(appRef);
-    const users = new Set<string>();
-    for (const a of assignments) if (a.principalType === 'User') users.add(a.principalId);
+    const { assignments } = await this.appRoleAssignments(appRef, false);
+    return new Set((await this.usersOf(assignments, appRef)).keys());
+  }
+
+  /**
+   * The assigned users with their app roles: each user's own assignments and those of the groups
+   * they are in, resolved against the app's appRoles. The roles are read after the assignments, so
+   * a role created for a new assignment is already there. An assignment to a role the app no longer
+   * defines (deleted after it was assigned) gives no role, as nothing could be sent for it.
+   */
+  async readAppRoleAssignments(appRef: string): Promise<AppRoleAssignments> {
+    const { servicePrincipalId, assignments } = await this.appRoleAssignments(appRef, true);
+    const users = await this.usersOf(assignments, appRef);
+    const what = `reading the app roles of app ${appRef}`;
+    let defined: Map<string, AppRole>;
+    try {
+      const sp = await getValidated(this.reader, `/servicePrincipals/${servicePrincipalId}?$select=id,appRoles`, servicePrincipalRolesSchema, what);
+      defined = new Map(sp.appRoles.map((r) => [r.id.toLowerCase(), { id: r.id, value: r.value ?? null, displayName: r.displayName ?? null }]));
+    } catch (error) {
+      throw this.readError(error, what, APP_PERMISSIONS);
+    }
+    const roles = new Map<string, AppRole[]>();
+    for (const [userId, roleIds] of users) {
+      const held = [...roleIds].flatMap((roleId) => defined.get(roleId.toLowerCase()) ?? []);
+      if (held.length > 0) roles.set(userId, held);
+    }
+    return { users: new Set(users.keys()), roles };
+  }
+
+  /** Users assigned directly or as members (nested groups flattened) of an assigned group, each with the role ids it holds. */
+  private async usersOf(assignments: readonly AppRoleAssignment[], appRef: string): Promise<Map<string, Set<string>>> {
+    const users = new Map<string, Set<string>>();
+    const grant = (userId: string, roleId: unknown) => {
+      let held = users.get(userId);
+      if (!held) users.set(userId, (held = new Set()));
+      if (typeof roleId === 'string' && roleId !== DEFAULT_ACCESS_ROLE) held.add(roleId);
+    };
+    for (const a of assignments) if (a.principalType === 'User') grant(a.principalId, a['appRoleId']);
     const groups = assignedGroups(assignments);
     const members = await readMany(
       this.batch,
@@ -239,14 +280,15 @@ export class EntraSource implements IncrementalSource {
       // A group deleted since the assignment listing (404) assigns nobody.
       const pages = members.get(groupId);
       if (pages === undefined) continue;
-      for (const id of memberIdsOf(this.name, pages, groupId, undefined)) users.add(id);
+      const groupRoles = assignments.filter((a) => a.principalType === 'Group' && a.principalId === groupId).map((a) => a['appRoleId']);
+      for (const id of memberIdsOf(this.name, pages, groupId, undefined)) for (const roleId of groupRoles) grant(id, roleId);
     }
     return users;
   }
 
   /** Ids of the groups assigned to the enterprise app. */
   async resolveAppGroups(appRef: string): Promise<readonly string[]> {
-    return assignedGroups(await this.appRoleAssignments(appRef));
+    return assignedGroups((await this.appRoleAssignments(appRef, false)).assignments);
   }
 
   /** The deltaLink of `/users/delta?$deltatoken=latest` with the $select readUsers uses. */
@@ -264,18 +306,21 @@ export class EntraSource implements IncrementalSource {
     return readChanges(this.changeFeed, selectList(query.attributes), cursor, query.onRejected);
   }
 
-  private async appRoleAssignments(appRef: string): Promise<AppRoleAssignment[]> {
+  /** @param withRoles read each assignment's appRoleId too (checked as a GUID) */
+  private async appRoleAssignments(appRef: string, withRoles: boolean): Promise<{ servicePrincipalId: string; assignments: AppRoleAssignment[] }> {
     const servicePrincipalId = await this.servicePrincipalId(appRef);
     const assignments: AppRoleAssignment[] = [];
-    let url: string | undefined = `/servicePrincipals/${servicePrincipalId}/appRoleAssignedTo?$select=principalId,principalType&$top=999`;
+    const select = withRoles ? 'principalId,principalType,appRoleId' : 'principalId,principalType';
+    const schema = withRoles ? appRoleGrantSchema : appRoleAssignmentSchema;
+    let url: string | undefined = `/servicePrincipals/${servicePrincipalId}/appRoleAssignedTo?$select=${select}&$top=999`;
     for (let page = 1; url; page++) {
       const body: GraphPage = await this.page(url, `reading the assignments of app ${appRef} (page ${page})`, APP_PERMISSIONS);
-      // No one to report a bad assignment to: it fails the read, since dropping it could take users out of scope.
+      // No one to report a bad assignment to: it fails the read, since dropping it could take users out of scope (or roles from them).
       const place = (item: number) => `assignments of app ${appRef} page ${page}, item ${item}`;
-      assignments.push(...acceptItems(this.name, body.value, appRoleAssignmentSchema, place, undefined, []));
+      assignments.push(...acceptItems(this.name, body.value, schema, place, undefined, []));
       url = body['@odata.nextLink'];
     }
-    return assignments;
+    return { servicePrincipalId, assignments };
   }
 
   /** jobs[].scope.app is the service principal's object id or the app's application (client) id; both are GUIDs. */

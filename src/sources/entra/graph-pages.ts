@@ -46,6 +46,25 @@ export const appRoleAssignmentSchema = z.looseObject({
 });
 export type AppRoleAssignment = z.infer<typeof appRoleAssignmentSchema>;
 
+const guid = (what: string) => z.string({ error: `no string ${what}` }).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { error: `${what} is not a GUID` });
+
+/** An assignment read for its role: the role id decides what the user is sent, so it must be one. */
+export const appRoleGrantSchema = appRoleAssignmentSchema.extend({ appRoleId: guid('appRoleId') });
+export type AppRoleGrant = z.infer<typeof appRoleGrantSchema>;
+
+/** The roles an app defines (servicePrincipal.appRoles): a role without an id could not be told from another. */
+export const servicePrincipalRolesSchema = z.looseObject({
+  id,
+  appRoles: z.array(
+    z.looseObject({
+      id: guid('app role id'),
+      value: z.string({ error: 'app role value is not a string' }).nullish(),
+      displayName: z.string({ error: 'app role displayName is not a string' }).nullish(),
+    }),
+    { error: '"appRoles" is not an array' },
+  ),
+});
+
 export interface GraphReader {
   /** The configured source name, for messages. */
   readonly source: string;

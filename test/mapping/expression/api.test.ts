@@ -9,7 +9,7 @@ import {
 import { run, scopeOf } from './helpers.js';
 
 const REFERENCE_FUNCTIONS = [
-  'Append', 'AppRoleAssignmentsComplex', 'BitAnd', 'CBool', 'CDate', 'Coalesce', 'ConvertToBase64', 'ConvertToUTF8Hex', 'Count', 'CStr',
+  'Append', 'AppRoleAssignmentsComplex', 'AssertiveAppRoleAssignmentsComplex', 'BitAnd', 'CBool', 'CDate', 'Coalesce', 'ConvertToBase64', 'ConvertToUTF8Hex', 'Count', 'CStr',
   'DateAdd', 'DateDiff', 'DateFromNum', 'FormatDateTime', 'Guid', 'IgnoreFlowIfNullOrEmpty', 'IIF', 'InStr', 'IsNull', 'IsNullOrEmpty',
   'IsPresent', 'IsString', 'Item', 'Join', 'Left', 'Mid', 'NormalizeDiacritics', 'Not', 'Now', 'NumFromDate', 'PCase', 'RandomString',
   'Redact', 'RemoveDuplicates', 'Replace', 'SelectUniqueValue', 'SingleAppRoleAssignment', 'Split', 'StripSpaces', 'Switch', 'ToLower',
@@ -17,10 +17,10 @@ const REFERENCE_FUNCTIONS = [
 ];
 
 describe('public contract', () => {
-  it('FUNCTION_NAMES lists exactly the 43 reference functions, sorted case-insensitively', () => {
-    expect(FUNCTION_NAMES).toHaveLength(43);
+  it('FUNCTION_NAMES lists exactly the 44 reference functions, sorted case-insensitively', () => {
+    expect(FUNCTION_NAMES).toHaveLength(44);
     expect([...FUNCTION_NAMES].sort()).toEqual([...REFERENCE_FUNCTIONS].sort());
-    expect(FUNCTION_NAMES.slice(0, 4)).toEqual(['Append', 'AppRoleAssignmentsComplex', 'BitAnd', 'CBool']);
+    expect(FUNCTION_NAMES.slice(0, 4)).toEqual(['Append', 'AppRoleAssignmentsComplex', 'AssertiveAppRoleAssignmentsComplex', 'BitAnd']);
     expect(FUNCTION_NAMES.slice(-3)).toEqual(['ToLower', 'ToUpper', 'Word']);
     expect(Object.isFrozen(FUNCTION_NAMES)).toBe(true);
   });

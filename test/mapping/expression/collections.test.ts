@@ -94,6 +94,12 @@ describe('app role assignments', () => {
       '{"primary":false,"type":"WindowsAzureActiveDirectoryRole","display":"Writer","value":"Writer"}',
     ]);
   });
+  it('AssertiveAppRoleAssignmentsComplex gives the same roles (the mapping stage sends them in a replace)', () => {
+    expect(run('AssertiveAppRoleAssignmentsComplex([appRoleAssignments])', { appRoleAssignments })).toEqual(
+      run('AppRoleAssignmentsComplex([appRoleAssignments])', { appRoleAssignments }),
+    );
+    expect(run('AssertiveAppRoleAssignmentsComplex([appRoleAssignments])', { appRoleAssignments: [] })).toBeNull();
+  });
   it('AppRoleAssignmentsComplex gives null without assignments', () => {
     expect(run('AppRoleAssignmentsComplex([appRoleAssignments])')).toBeNull();
     expect(run('AppRoleAssignmentsComplex([appRoleAssignments])', { appRoleAssignments: [] })).toBeNull();

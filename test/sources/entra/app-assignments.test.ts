@@ -24,7 +24,7 @@ beforeAll(async () => {
   nested = fake.upsertGroup({ displayName: 'Flip users (Berlin)', members: [users.deep!] });
   flipUsers = fake.upsertGroup({ displayName: 'Flip users', members: [users.member!, users.both!, nested] });
   fake.upsertGroup({ displayName: 'Not assigned', members: [users.bystander!] });
-  sp = fake.upsertServicePrincipal({ appId: APP_ID, displayName: 'Flip' });
+  sp = fake.upsertServicePrincipal({ appId: APP_ID, displayName: 'Flip', appRoles: [{ id: '11111111-0000-0000-0000-00000000000a', value: 'Admin', displayName: 'Admin' }] });
   for (const principal of [users.direct!, users.both!, flipUsers]) fake.assignToServicePrincipal(sp, principal);
   host = EntraHost.start(fake, tls.certPath);
 });

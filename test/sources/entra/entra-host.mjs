@@ -45,6 +45,10 @@ const operations = {
   groupsOfUser: async (source, [userId]) => [...(await source.groupsOfUser(userId))],
   resolveAppAssignments: async (source, [ref]) => [...(await source.resolveAppAssignments(ref))],
   resolveAppGroups: (source, [ref]) => source.resolveAppGroups(ref),
+  readAppRoleAssignments: async (source, [ref]) => {
+    const read = await source.readAppRoleAssignments(ref);
+    return { users: [...read.users], roles: Object.fromEntries(read.roles) };
+  },
   changeCursor: (source, [attributes]) => source.changeCursor({ attributes }),
   readUserChanges: async (source, [attributes, cursor]) => {
     const read = source.readUserChanges({ attributes }, cursor);

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { GraphFake } from '../../../dev/graph-fake.js';
-import type { GroupChanges, RejectedObject, SourceGroup, SourceUser, UserChanges } from '../../../src/sources/source.js';
+import type { AppRole, GroupChanges, RejectedObject, SourceGroup, SourceUser, UserChanges } from '../../../src/sources/source.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..', '..');
 export const SECRET = 'entra-host-secret';
@@ -27,6 +27,7 @@ export interface Operations {
   groupsOfUser: { args: [userId: string]; value: string[] };
   resolveAppAssignments: { args: [appRef: string]; value: string[] };
   resolveAppGroups: { args: [appRef: string]; value: string[] };
+  readAppRoleAssignments: { args: [appRef: string]; value: { users: string[]; roles: Record<string, AppRole[]> } };
   changeCursor: { args: [attributes: string[]]; value: string };
   readUserChanges: { args: [attributes: string[], cursor: string]; value: { pages: UserChanges[]; nextCursor: string } };
   stats: { args: []; value: { requests: number; retries: number; throttledMs: number } };

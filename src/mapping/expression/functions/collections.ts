@@ -114,18 +114,31 @@ function toRole(entry: RuntimeValue): RoleAssignment | undefined {
  * One SCIM role per assignment. The expression language has no object values, so each role is its
  * JSON text: {"primary":false,"type":"WindowsAzureActiveDirectoryRole","display":…,"value":…}.
  */
+function complexRoles(value: RuntimeValue): string[] | null {
+  const roles = roleAssignments(value);
+  if (roles.length === 0) return null;
+  return roles.map((role) => JSON.stringify({ primary: false, type: 'WindowsAzureActiveDirectoryRole', display: role.display, value: role.value }));
+}
+
+/** Entra sends these in an add: a role the user loses stays in the app. */
 const appRoleAssignmentsComplex: FunctionSpec = {
   name: 'AppRoleAssignmentsComplex',
   params: [{ name: 'appRoleAssignments' }],
   minArgs: 1,
   maxArgs: 1,
-  compile: eager(([value]) => {
-    const roles = roleAssignments(value as RuntimeValue);
-    if (roles.length === 0) return null;
-    return roles.map((role) =>
-      JSON.stringify({ primary: false, type: 'WindowsAzureActiveDirectoryRole', display: role.display, value: role.value }),
-    );
-  }),
+  compile: eager(([value]) => complexRoles(value as RuntimeValue)),
+};
+
+/**
+ * The same roles, which Entra sends in a replace: a role the user loses is removed from the app.
+ * The mapping stage tells the two apart (see mapping/roles.ts); the values are the same.
+ */
+const assertiveAppRoleAssignmentsComplex: FunctionSpec = {
+  name: 'AssertiveAppRoleAssignmentsComplex',
+  params: [{ name: 'appRoleAssignments' }],
+  minArgs: 1,
+  maxArgs: 1,
+  compile: eager(([value]) => complexRoles(value as RuntimeValue)),
 };
 
 /** The value of the user's one role; with several, the first (the reference leaves which one undefined). */
@@ -137,4 +150,4 @@ const singleAppRoleAssignment: FunctionSpec = {
   compile: eager(([value]) => roleAssignments(value as RuntimeValue)[0]?.value ?? null),
 };
 
-export const COLLECTION_FUNCTIONS: readonly FunctionSpec[] = [appRoleAssignmentsComplex, count, item, removeDuplicates, singleAppRoleAssignment, split];
+export const COLLECTION_FUNCTIONS: readonly FunctionSpec[] = [appRoleAssignmentsComplex, assertiveAppRoleAssignmentsComplex, count, item, removeDuplicates, singleAppRoleAssignment, split];
