@@ -50,12 +50,19 @@ export function buildPatch(
   if (compat === 'entra-legacy') {
     return {
       schemas: [PATCH_SCHEMA],
-      Operations: changes.map((c) => ({ op: c.old === undefined ? 'Add' : 'Replace', path: c.path, value: legacyValue(c.new) })),
+      Operations: changes.map((c) =>
+        c.new === undefined ? { op: 'Remove', path: c.path } : { op: c.old === undefined ? 'Add' : 'Replace', path: c.path, value: legacyValue(c.new) },
+      ),
     };
   }
   const operations: PatchOperation[] = [];
   const newElements = new Map<string, { path: string; element: Record<string, ScimValue> }>();
   for (const change of changes) {
+    if (change.new === undefined) {
+      // RFC 7644 §3.5.2.2: a remove names the attribute; for a multi-valued one, the filtered path names the element's sub-attribute.
+      operations.push({ op: 'remove', path: change.path });
+      continue;
+    }
     const target = parseTargetPath(change.path);
     if (change.old !== undefined || !target.filter || elementExists(target, recorded)) {
       operations.push({ op: 'replace', path: change.path, value: change.new });

@@ -154,6 +154,21 @@ interface LinkRow {
   attributes: string;
 }
 
+/** A reference a user holds in the app, or should hold once its referenced user is provisioned (referenceCandidates). */
+export interface StoredReference {
+  readonly sourceId: string;
+  readonly targetId: string;
+  readonly label: string;
+  readonly path: string;
+  readonly held: ScimValue | undefined;
+  readonly refSourceId?: string;
+}
+
+/** SQLite's JSON path of one top-level key of the stored attributes (target paths contain dots and colons). */
+function jsonPath(key: string): string {
+  return `$.${JSON.stringify(key)}`;
+}
+
 /** Computed for every user of every full read, so the one-shot `hash` (no Hash object per call). */
 export function hashAttributes(attributes: Readonly<Record<string, ScimValue>>): string {
   const sorted = Object.keys(attributes).sort().map((k) => [k, attributes[k]]);
@@ -543,6 +558,72 @@ export class StateStore {
       }
       for (const [name, value] of Object.entries(write.cursors)) this.saveCursor(job, name, value);
     })();
+  }
+
+  /** References waiting for their referenced user to be provisioned: source id → path → the referenced user's source id. */
+  pendingReferences(job: string): Map<string, Map<string, string>> {
+    const rows = this.statement('SELECT source_id, path, ref_source_id FROM pending_references WHERE job = ?').all(job) as {
+      source_id: string;
+      path: string;
+      ref_source_id: string;
+    }[];
+    const pending = new Map<string, Map<string, string>>();
+    for (const row of rows) {
+      let paths = pending.get(row.source_id);
+      if (!paths) pending.set(row.source_id, (paths = new Map()));
+      paths.set(row.path, row.ref_source_id);
+    }
+    return pending;
+  }
+
+  savePendingReference(job: string, sourceId: string, path: string, refSourceId: string): void {
+    this.statement('INSERT INTO pending_references (job, source_id, path, ref_source_id) VALUES (?, ?, ?, ?) ON CONFLICT (job, source_id, path) DO UPDATE SET ref_source_id = excluded.ref_source_id').run(
+      job,
+      sourceId,
+      path,
+      refSourceId,
+    );
+  }
+
+  deletePendingReference(job: string, sourceId: string, path: string): void {
+    this.statement('DELETE FROM pending_references WHERE job = ? AND source_id = ? AND path = ?').run(job, sourceId, path);
+  }
+
+  /**
+   * Active users whose reference at one of `paths` may need setting or removing: every pending
+   * reference, and every reference the snapshot says the app holds (read out of the stored JSON,
+   * so a cycle does not load every user's attributes). A pending entry wins over the held value's
+   * own manager, as it is the source's latest word.
+   */
+  referenceCandidates(job: string, paths: readonly string[]): StoredReference[] {
+    const parse = (type: string | null, value: unknown): ScimValue | undefined =>
+      type === null ? undefined : type === 'object' || type === 'array' ? (JSON.parse(value as string) as ScimValue) : (value as ScimValue);
+    const found = new Map<string, StoredReference>();
+    for (const path of paths) {
+      const json = jsonPath(path);
+      const rows = this.statement(
+        "SELECT source_id, target_id, label, json_type(attributes, ?) AS type, json_extract(attributes, ?) AS value FROM links WHERE job = ? AND kind = 'user' AND state = 'active' AND json_type(attributes, ?) IS NOT NULL",
+      ).all(json, json, job, json) as { source_id: string; target_id: string; label: string; type: string | null; value: unknown }[];
+      for (const row of rows) {
+        found.set(`${row.source_id}\u0000${path}`, { sourceId: row.source_id, targetId: row.target_id, label: row.label, path, held: parse(row.type, row.value) });
+      }
+    }
+    const pending = this.statement(
+      `SELECT p.source_id, p.path, p.ref_source_id, l.target_id, l.label, json_type(l.attributes, '$."' || p.path || '"') AS type, json_extract(l.attributes, '$."' || p.path || '"') AS value
+       FROM pending_references p JOIN links l ON l.job = p.job AND l.kind = 'user' AND l.source_id = p.source_id AND l.state = 'active'
+       WHERE p.job = ?`,
+    ).all(job) as { source_id: string; path: string; ref_source_id: string; target_id: string; label: string; type: string | null; value: unknown }[];
+    for (const row of pending) {
+      found.set(`${row.source_id}\u0000${row.path}`, {
+        sourceId: row.source_id,
+        targetId: row.target_id,
+        label: row.label,
+        path: row.path,
+        held: parse(row.type, row.value),
+        refSourceId: row.ref_source_id,
+      });
+    }
+    return [...found.values()];
   }
 
   deleteCursor(job: string, name: string): void {

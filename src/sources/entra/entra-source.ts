@@ -18,7 +18,7 @@ import {
   type SourceUser,
   type UserQuery,
 } from '../source.js';
-import { groupSelectList, selectList, toSourceUser } from './attributes.js';
+import { groupSelectList, MANAGER_EXPAND, readsManager, selectList, toSourceUser } from './attributes.js';
 import { readChanges, takeChangeCursor, type ChangeFeedContext } from './change-feed.js';
 import { CLOUDS, graphScope } from './clouds.js';
 import { createEntraCredential } from './credential.js';
@@ -104,7 +104,8 @@ export class EntraSource implements IncrementalSource {
   async *readUsers(query: UserQuery): AsyncIterable<readonly SourceUser[]> {
     const select = selectList(query.attributes);
     const pageSize = this.config.pageSize;
-    yield* this.pages(`/users?$select=${select}&$top=${pageSize}`, false, query.onRejected);
+    const expand = readsManager(query.attributes) ? `&$expand=${MANAGER_EXPAND}` : '';
+    yield* this.pages(`/users?$select=${select}${expand}&$top=${pageSize}`, false, query.onRejected, expand !== '');
     // Soft-deleted users are not in /users; without them a deletion would look like a hard delete.
     yield* this.pages(`/directory/deletedItems/microsoft.graph.user?$select=${select}&$top=${pageSize}`, true, query.onRejected);
   }
@@ -113,8 +114,10 @@ export class EntraSource implements IncrementalSource {
     const select = selectList(query.attributes);
     const what = `reading user ${idOrUserName}`;
     try {
-      const user = await getValidated(this.reader, `/users/${encodeURIComponent(idOrUserName)}?$select=${select}`, graphUserSchema, what);
-      return toSourceUser(asGraphObject(user), false);
+      const manager = readsManager(query.attributes);
+      const expand = manager ? `&$expand=${MANAGER_EXPAND}` : '';
+      const user = await getValidated(this.reader, `/users/${encodeURIComponent(idOrUserName)}?$select=${select}${expand}`, graphUserSchema, what);
+      return toSourceUser(asGraphObject(user), false, manager);
     } catch (error) {
       if (error instanceof GraphError && error.statusCode === 404) return undefined;
       throw this.readError(error, what);
@@ -211,7 +214,7 @@ export class EntraSource implements IncrementalSource {
 
   /** The deltaLink of `/users/delta?$deltatoken=latest` with the $select readUsers uses. */
   changeCursor(query: UserQuery): Promise<string> {
-    return takeChangeCursor(this.changeFeed, selectList(query.attributes));
+    return takeChangeCursor(this.changeFeed, selectList(query.attributes), readsManager(query.attributes) ? MANAGER_EXPAND : undefined);
   }
 
   /**
@@ -221,7 +224,7 @@ export class EntraSource implements IncrementalSource {
    * CursorExpiredError.
    */
   readUserChanges(query: UserQuery, cursor: string): IncrementalRead {
-    return readChanges(this.changeFeed, selectList(query.attributes), cursor, query.onRejected);
+    return readChanges(this.changeFeed, selectList(query.attributes), cursor, query.onRejected, readsManager(query.attributes) ? MANAGER_EXPAND : undefined);
   }
 
   private async appRoleAssignments(appRef: string): Promise<AppRoleAssignment[]> {
@@ -274,13 +277,13 @@ export class EntraSource implements IncrementalSource {
     return (hits[0] as { id: string }).id;
   }
 
-  private async *pages(firstUrl: string, deleted: boolean, onRejected: OnRejected): AsyncIterable<readonly SourceUser[]> {
+  private async *pages(firstUrl: string, deleted: boolean, onRejected: OnRejected, managerExpanded = false): AsyncIterable<readonly SourceUser[]> {
     let url: string | undefined = firstUrl;
     const listing = deleted ? 'deleted users' : 'users';
     for (let page = 1; url; page++) {
       const body: GraphPage = await this.page(url, `reading ${listing} (page ${page})`);
       const users = acceptItems(this.name, body.value, graphUserSchema, (item) => `${listing} page ${page}, item ${item}`, onRejected);
-      yield users.map((u) => toSourceUser(asGraphObject(u), deleted));
+      yield users.map((u) => toSourceUser(asGraphObject(u), deleted, managerExpanded));
       url = body['@odata.nextLink'];
     }
   }
