@@ -1,5 +1,6 @@
 /** Human-readable rendering of a dry-run plan, for `provisiond plan`. */
 import type { CycleReport } from '../engine/cycle.js';
+import type { AttributeChange } from '../engine/diff.js';
 import type { UserOperation } from '../engine/plan.js';
 import type { ScimValue } from '../mapping/paths.js';
 
@@ -54,8 +55,12 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
       lines.push(`    ${op.label} (${op.sourceId})${reason}`);
       if (op.kind === 'create') {
         for (const [path, value] of Object.entries({ ...op.mapped.attributes, ...op.mapped.createOnly })) lines.push(`      + ${path} = ${show(path, value)}`);
+        for (const [path, refSourceId] of Object.entries(op.mapped.references ?? {})) lines.push(`      + ${path} = ${pendingReference(refSourceId)}`);
       } else if (op.kind !== 'delete') {
-        for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
+        for (const change of op.changes) lines.push(showChange(change, show));
+        for (const [path, refSourceId] of Object.entries(op.recreate?.mapped.references ?? {})) {
+          if (!op.changes.some((c) => c.path === path)) lines.push(`      ~ ${path}: ${pendingReference(refSourceId)}`);
+        }
       }
     }
   }
@@ -67,7 +72,7 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
     for (const op of ops) {
       lines.push(`    ${op.label} (${op.sourceId})${op.kind === 'delete-group' ? ` [${op.reason}]` : ''}`);
       if (op.kind === 'create-group') for (const [path, value] of Object.entries(op.mapped.attributes)) lines.push(`      + ${path} = ${show(path, value)}`);
-      if (op.kind === 'update-group') for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
+      if (op.kind === 'update-group') for (const change of op.changes) lines.push(showChange(change, show));
     }
   }
   const memberChanges = report.membership?.changes ?? [];
@@ -89,6 +94,16 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
     lines.push(incomplete ? '  No operations planned from what was read.' : '  Nothing to do: the target is in sync with the snapshot.');
   }
   return lines.join('\n');
+}
+
+/** A removal (onEmpty: clear, a manager who is gone) reads as one, not as a change to "(unset)". */
+function showChange(change: AttributeChange, show: (path: string, value: ScimValue | undefined) => string): string {
+  if (change.new === undefined) return `      - ${change.path}: ${show(change.path, change.old)} → (removed)`;
+  return `      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`;
+}
+
+function pendingReference(refSourceId: string): string {
+  return `(user ${refSourceId} once it is in the app; set by the cycle that provisions it)`;
 }
 
 function showValue(value: ScimValue | undefined): string {
