@@ -115,6 +115,10 @@ describe('the manager as a reference, and onEmpty: clear', () => {
     expect(plan.code, plan.stdout + plan.stderr).toBe(0);
     expect(plan.stdout).toContain(`- ${MANAGER}: {"value":"${chief.id}"} → (removed)`);
     expect(plan.stdout).toContain('- emails[type eq "work"].value: "chief@contoso.example" → (removed)');
+    const preview = await env.runCli(['preview', '--config', config, '--job', 'scim', '--user', 'chief@contoso.example']);
+    expect(preview.code, preview.stdout + preview.stderr).toBe(0);
+    expect(preview.stdout).toContain(`PATCH /Users/${chief.id}`);
+    expect(preview.stdout).toMatch(/"op": "remove",\s+"path": "title"/);
 
     await sync();
     const ada = await appUser('ada@contoso.example');
