@@ -26,13 +26,12 @@ import {
   type ObservedUser,
   type PlannedUser,
   type SkippedObject,
-  type UpdateUser,
   type UserOperation,
   type UserPlan,
 } from './plan.js';
 import { ProgressReporter } from './progress.js';
-import { applyChanges, sameValue } from './diff.js';
-import { planReferenceFixes, resolveReferences, type ReferenceFix, type ResolveTarget } from './references.js';
+import { activeTargetOf, ReferenceBook } from './reference-book.js';
+import type { ResolveTarget } from './references.js';
 import { isQuarantined, nextQuarantine, targetIsFailing, type QuarantineState } from './quarantine.js';
 import { OutcomeRecorder } from './recorder.js';
 import { chooseUserRead, saveReadCursor, scopeChangesOf, scopesByGroupRead, streamObservedUsers, type ReadChoice } from './user-read.js';
@@ -487,97 +486,6 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   else if (outcome !== 'success') cycleLog.warn(summaryRecord, `cycle ${outcome}`);
   else cycleLog.info(summaryRecord, `cycle ${outcome}`);
   return { job: name, runId, outcome, message, plan: { operations: [], skipped }, groupPlan, membership, guard, counts, durationMs };
-}
-
-function activeTargetOf(entry: LinkEntry | undefined): string | undefined {
-  return entry && entry.state === 'active' ? entry.targetId : undefined;
-}
-
-/** A reference fix is an update of one attribute, recorded like any update once the app confirms it. */
-interface ReferenceUpdate extends UpdateUser {
-  readonly reference: ReferenceFix;
-}
-
-/**
- * The cycle's side of references (the manager): resolves them as users stream by, keeps the
- * pending ones in the state database, and after the cycle's own operations plans the second pass.
- */
-class ReferenceBook {
-  private readonly paths: readonly string[];
-  private readonly pending: Map<string, Map<string, string>>;
-
-  constructor(
-    private readonly job: PreparedJob,
-    private readonly store: StateStore,
-    private readonly dryRun: boolean,
-  ) {
-    this.paths = job.users.mappings.filter((m) => m.reference).map((m) => m.target.text);
-    this.pending = this.paths.length > 0 ? store.pendingReferences(job.config.name) : new Map();
-  }
-
-  get active(): boolean {
-    return this.paths.length > 0;
-  }
-
-  /** The user with its references resolved against the links as the cycle began; pending ones are remembered. */
-  resolve(user: ObservedUser, resolveTarget: ResolveTarget, compat: Compat): ObservedUser {
-    if (!this.active || !user.mapped.ok) return user;
-    const mapped = user.mapped.value;
-    const resolved = resolveReferences(mapped, resolveTarget, compat);
-    if (!this.dryRun && user.status === 'active') {
-      for (const { path, refSourceId } of resolved.unresolved) this.remember(user.sourceId, path, refSourceId);
-      // Set now, or empty in the source: nothing left to wait for.
-      for (const path of [...resolved.resolved, ...(mapped.cleared ?? [])]) this.forget(user.sourceId, path);
-    }
-    return resolved.mapped === mapped ? user : { ...user, mapped: { ok: true, value: resolved.mapped } };
-  }
-
-  /** Updates of one reference each, planned against the links as the cycle's other operations left them. */
-  planFixes(compat: Compat): ReferenceUpdate[] {
-    const name = this.job.config.name;
-    const index = this.store.linkIndex(name, 'user');
-    const sourceByTarget = new Map<string, string>();
-    for (const [sourceId, entry] of index) if (entry.state !== 'deleted' || !sourceByTarget.has(entry.targetId)) sourceByTarget.set(entry.targetId, sourceId);
-    const { fixes, settled } = planReferenceFixes(
-      this.store.referenceCandidates(name, this.paths),
-      (sourceId) => activeTargetOf(index.get(sourceId)),
-      (targetId) => sourceByTarget.get(targetId),
-      compat,
-    );
-    for (const candidate of settled) this.forget(candidate.sourceId, candidate.path);
-    return fixes.flatMap((fix): ReferenceUpdate[] => {
-      const link = this.store.link(name, 'user', fix.sourceId);
-      if (!link || link.state !== 'active') return [];
-      const { path, new: value } = fix.change;
-      const attributes = applyChanges(link.attributes, value === undefined ? {} : { [path]: value }, value === undefined ? [path] : []);
-      return [{ kind: 'update', sourceId: fix.sourceId, label: fix.label, targetId: fix.targetId, changes: [fix.change], attributes, reference: fix }];
-    });
-  }
-
-  /** After the second pass: what the app confirmed is no longer pending; a removed reference waits for its manager's return. */
-  settle(operations: readonly ReferenceUpdate[]): void {
-    const name = this.job.config.name;
-    for (const { reference } of operations) {
-      if (reference.pending) this.remember(reference.sourceId, reference.pending.path, reference.pending.refSourceId);
-      const held = this.store.link(name, 'user', reference.sourceId)?.attributes[reference.change.path];
-      if (reference.settled && sameValue(held, reference.change.new)) this.forget(reference.sourceId, reference.change.path);
-    }
-  }
-
-  private remember(sourceId: string, path: string, refSourceId: string): void {
-    let paths = this.pending.get(sourceId);
-    if (paths?.get(path) === refSourceId) return;
-    if (!paths) this.pending.set(sourceId, (paths = new Map()));
-    paths.set(path, refSourceId);
-    this.store.savePendingReference(this.job.config.name, sourceId, path, refSourceId);
-  }
-
-  private forget(sourceId: string, path: string): void {
-    const paths = this.pending.get(sourceId);
-    if (!paths?.has(path)) return;
-    paths.delete(path);
-    this.store.deletePendingReference(this.job.config.name, sourceId, path);
-  }
 }
 
 /**
