@@ -26,13 +26,28 @@ export async function findByMatchRules(
 }
 
 /** What adopting an existing object takes: the attributes where what it holds differs from what we map. */
-export function changesAgainstHeld(existing: ScimObject, desired: Readonly<Record<string, ScimValue>>): { changes: AttributeChange[]; held: Record<string, ScimValue> } {
+export function changesAgainstHeld(
+  existing: ScimObject,
+  desired: Readonly<Record<string, ScimValue>>,
+  /** onEmpty: clear paths (and a manager who is not provisioned): removed when the object holds them. */
+  cleared: readonly string[] = [],
+): { changes: AttributeChange[]; held: Record<string, ScimValue> } {
   const held: Record<string, ScimValue> = {};
-  for (const path of Object.keys(desired)) {
+  for (const path of [...Object.keys(desired), ...cleared]) {
     const value = readPath(existing, parseTargetPath(path));
-    if (value !== undefined) held[path] = value;
+    if (value !== undefined) held[path] = onlyWhatWeSend(value, desired[path]);
   }
-  return { changes: diffAttributes(desired, held), held };
+  return { changes: diffAttributes(desired, held, cleared), held };
+}
+
+/**
+ * A complex value the app holds with sub-attributes of its own (a manager's `$ref` and
+ * `displayName` beside the `value` we send) is compared on the sub-attributes we send.
+ */
+function onlyWhatWeSend(held: ScimValue, desired: ScimValue | undefined): ScimValue {
+  const isObject = (v: unknown): v is Record<string, ScimValue> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(held) || !isObject(desired)) return held;
+  return Object.fromEntries(Object.keys(desired).filter((key) => key in held).map((key) => [key, held[key] as ScimValue]));
 }
 
 /**

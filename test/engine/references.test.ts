@@ -135,3 +135,12 @@ describe('onEmpty: clear in plans and PATCHes', () => {
     expect(planned?.kind === 'update' && planned.changes).toEqual([{ path: WORK, old: undefined, new: 'new@x' }]);
   });
 });
+
+describe('first contact with an account that exists', () => {
+  it('compares a manager on the sub-attributes sent, and removes what an onEmpty: clear mapping emptied', async () => {
+    const { changesAgainstHeld } = await import('../../src/engine/first-contact.js');
+    const existing = { userName: 'r@x', title: 'Boss', [ENTERPRISE]: { manager: { value: 'app-boss', displayName: 'Boss', $ref: '../Users/app-boss' } } };
+    const { changes } = changesAgainstHeld(existing, { userName: 'r@x', [MANAGER]: { value: 'app-boss' } }, ['title']);
+    expect(changes).toEqual([{ path: 'title', old: 'Boss', new: undefined }]);
+  });
+});
