@@ -53,13 +53,14 @@ export class ReferenceBook {
   /** Updates of one reference each, planned against the links as the cycle's other operations left them. */
   planFixes(compat: Compat): ReferenceUpdate[] {
     const name = this.job.config.name;
-    const index = this.store.linkIndex(name, 'user');
-    const sourceByTarget = new Map<string, string>();
-    for (const [sourceId, entry] of index) if (entry.state !== 'deleted' || !sourceByTarget.has(entry.targetId)) sourceByTarget.set(entry.targetId, sourceId);
+    // Candidates are few (pending references, and references to users no longer provisioned): each is looked up alone.
     const { fixes, settled } = planReferenceFixes(
       this.store.referenceCandidates(name, this.paths),
-      (sourceId) => activeTargetOf(index.get(sourceId)),
-      (targetId) => sourceByTarget.get(targetId),
+      (sourceId) => {
+        const link = this.store.link(name, 'user', sourceId);
+        return link?.state === 'active' ? link.targetId : undefined;
+      },
+      (targetId) => this.store.userByTarget(name, targetId)?.sourceId,
       compat,
     );
     for (const candidate of settled) this.forget(candidate.sourceId, candidate.path);

@@ -576,6 +576,14 @@ export class StateStore {
     return pending;
   }
 
+  /** The user the app knows by `targetId`, live links first: whom a reference the app holds names. */
+  userByTarget(job: string, targetId: string): { sourceId: string; state: LinkState } | undefined {
+    const row = this.statement(
+      "SELECT source_id, state FROM links INDEXED BY links_by_target WHERE job = ? AND kind = 'user' AND target_id = ? ORDER BY state = 'deleted' LIMIT 1",
+    ).get(job, targetId) as { source_id: string; state: LinkState } | undefined;
+    return row ? { sourceId: row.source_id, state: row.state } : undefined;
+  }
+
   savePendingReference(job: string, sourceId: string, path: string, refSourceId: string): void {
     this.statement('INSERT INTO pending_references (job, source_id, path, ref_source_id) VALUES (?, ?, ?, ?) ON CONFLICT (job, source_id, path) DO UPDATE SET ref_source_id = excluded.ref_source_id').run(
       job,
@@ -591,9 +599,9 @@ export class StateStore {
 
   /**
    * Active users whose reference at one of `paths` may need setting or removing: every pending
-   * reference, and every reference the snapshot says the app holds (read out of the stored JSON,
-   * so a cycle does not load every user's attributes). A pending entry wins over the held value's
-   * own manager, as it is the source's latest word.
+   * reference, and every reference the snapshot says the app holds to a user who is not an active
+   * link any more (found in SQL, from the stored JSON, so a quiet cycle does not load every user's
+   * attributes). A pending entry wins over the held value's own manager: it is the source's latest word.
    */
   referenceCandidates(job: string, paths: readonly string[]): StoredReference[] {
     const parse = (type: string | null, value: unknown): ScimValue | undefined =>
@@ -601,9 +609,16 @@ export class StateStore {
     const found = new Map<string, StoredReference>();
     for (const path of paths) {
       const json = jsonPath(path);
+      // The id a held reference names: `{"value": id}` (SCIM mode) or the bare id (entra-legacy).
       const rows = this.statement(
-        "SELECT source_id, target_id, label, json_type(attributes, ?) AS type, json_extract(attributes, ?) AS value FROM links WHERE job = ? AND kind = 'user' AND state = 'active' AND json_type(attributes, ?) IS NOT NULL",
-      ).all(json, json, job, json) as { source_id: string; target_id: string; label: string; type: string | null; value: unknown }[];
+        `SELECT u.source_id, u.target_id, u.label, json_type(u.attributes, @json) AS type, json_extract(u.attributes, @json) AS value
+         FROM links u
+         WHERE u.job = @job AND u.kind = 'user' AND u.state = 'active' AND json_type(u.attributes, @json) IS NOT NULL
+           AND NOT EXISTS (
+             SELECT 1 FROM links m INDEXED BY links_by_target
+             WHERE m.job = u.job AND m.kind = 'user' AND m.state = 'active'
+               AND m.target_id = coalesce(json_extract(u.attributes, @json || '.value'), json_extract(u.attributes, @json)))`,
+      ).all({ json, job }) as { source_id: string; target_id: string; label: string; type: string | null; value: unknown }[];
       for (const row of rows) {
         found.set(`${row.source_id}\u0000${path}`, { sourceId: row.source_id, targetId: row.target_id, label: row.label, path, held: parse(row.type, row.value) });
       }

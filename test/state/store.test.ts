@@ -27,7 +27,7 @@ describe('StateStore', () => {
     reopened.close();
   });
 
-  it('finds the references active users hold in the app and the pending ones, a pending one winning', () => {
+  it('finds the references active users hold to users no longer provisioned, and the pending ones, a pending one winning', () => {
     const MANAGER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager';
     const store = StateStore.open(dbPath());
     const save = (sourceId: string, state: 'active' | 'disabled', attributes: Record<string, unknown>) =>
@@ -36,6 +36,9 @@ describe('StateStore', () => {
     save('alan', 'active', { userName: 'alan', [MANAGER]: 't-boss' });
     save('ken', 'active', { userName: 'ken' });
     save('off', 'disabled', { userName: 'off', [MANAGER]: { value: 't-boss' } });
+    save('chief', 'active', { userName: 'chief' });
+    save('grace', 'active', { userName: 'grace', [MANAGER]: { value: 't-chief' } });
+    save('linus', 'active', { userName: 'linus', [MANAGER]: 't-chief' });
     store.savePendingReference('job', 'ken', MANAGER, 'boss');
     store.savePendingReference('job', 'alan', MANAGER, 'chief');
     store.savePendingReference('job', 'alan', MANAGER, 'chief2');
@@ -46,6 +49,10 @@ describe('StateStore', () => {
       alan: { sourceId: 'alan', targetId: 't-alan', label: 'alan', path: MANAGER, held: 't-boss', refSourceId: 'chief2' },
       ken: { sourceId: 'ken', targetId: 't-ken', label: 'ken', path: MANAGER, held: undefined, refSourceId: 'boss' },
     });
+    // Grace and Linus name Chief, who is provisioned: nothing to look at.
+    save('chief', 'disabled', { userName: 'chief' });
+    expect(store.referenceCandidates('job', [MANAGER]).map((c) => c.sourceId).sort()).toEqual(['ada', 'alan', 'grace', 'ken', 'linus']);
+    expect(store.userByTarget('job', 't-chief')).toEqual({ sourceId: 'chief', state: 'disabled' });
     store.deletePendingReference('job', 'ken', MANAGER);
     expect([...store.pendingReferences('job').keys()]).toEqual(['alan']);
     store.close();
