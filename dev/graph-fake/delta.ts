@@ -2,7 +2,8 @@ import type { DirectoryEntry, ObjectKind } from './directory.js';
 import { contextUrl, requestPath, selectFor, type GraphContext, type GraphRequest } from './context.js';
 import { graphError } from './http.js';
 import { decodeCursor, encodeCursor, parseSelect } from './odata.js';
-import { ODATA_TYPE, project } from './projection.js';
+import { ODATA_TYPE, parseExpand, project } from './projection.js';
+import type { UserEntry } from './directory.js';
 
 export type DeltaKind = ObjectKind;
 
@@ -17,6 +18,8 @@ interface DeltaState {
   upto: number;
   select: string[] | undefined;
   members: boolean;
+  /** `$expand=manager`: user entries carry `manager@delta` (absent in tokens of older rounds). */
+  manager?: boolean;
   afterSeq: number;
   afterId: string;
   /** Faults' token generation when the round was started; an older one is an expired token. */
@@ -49,7 +52,16 @@ export function deltaPage(ctx: GraphContext, req: GraphRequest, kind: DeltaKind)
     const next: DeltaState = { ...state, afterSeq: last.seq, afterId: last.id, page: (state.page ?? 1) + 1 };
     body['@odata.nextLink'] = `${base}?$skiptoken=${encodeCursor({ page: 0, after: last.seq, state: { ...next } })}`;
   } else {
-    const following: DeltaState = { since: state.upto, upto: 0, select: state.select, members: state.members, afterSeq: 0, afterId: '', generation: state.generation };
+    const following: DeltaState = {
+      since: state.upto,
+      upto: 0,
+      select: state.select,
+      members: state.members,
+      ...(state.manager ? { manager: true } : {}),
+      afterSeq: 0,
+      afterId: '',
+      generation: state.generation,
+    };
     body['@odata.deltaLink'] = `${base}?$deltatoken=${encodeCursor({ page: 0, after: 0, state: { ...following } })}`;
   }
   body['value'] = slice.map((c) => c.json);
@@ -66,9 +78,11 @@ function startOrResume(ctx: GraphContext, req: GraphRequest, kind: DeltaKind): D
   const members = kind === 'group' && (requested ?? []).some((s) => s.toLowerCase() === 'members');
   const plain = requested?.filter((s) => s.toLowerCase() !== 'members');
   const select = plain && plain.length > 0 ? selectFor(ctx, kind, new URLSearchParams({ $select: plain.join(',') })) : undefined;
+  // Graph's user delta expands the manager only: `$expand=manager` (an inner $select is accepted; the entries carry ids alone).
+  const manager = kind === 'user' && parseExpand(req.params) !== undefined;
   // $deltatoken=latest skips the initial listing and only hands back a deltaLink for "from now on".
   const since = delta === 'latest' ? ctx.directory.seq : 0;
-  return { since, upto: ctx.directory.seq, select, members, afterSeq: 0, afterId: '', generation: ctx.faults.deltaTokenGeneration };
+  return { since, upto: ctx.directory.seq, select, members, ...(manager ? { manager: true } : {}), afterSeq: 0, afterId: '', generation: ctx.faults.deltaTokenGeneration };
 }
 
 function unexpired(ctx: GraphContext, state: DeltaState): DeltaState {
@@ -100,6 +114,10 @@ function collectChanges(ctx: GraphContext, kind: DeltaKind, state: DeltaState): 
     .map((e) => {
       const json = project(e, { select: state.select });
       if (e.kind === 'group' && state.members) json['members@delta'] = memberDelta(ctx, e.id, state);
+      if (e.kind === 'user' && state.manager) {
+        const manager = managerDelta(e, state);
+        if (manager) json['manager@delta'] = manager;
+      }
       return { seq: e.changeSeq, id: e.id, json };
     });
   // An initial round lists what exists; removals only mean something relative to an earlier round.
@@ -111,6 +129,21 @@ function collectChanges(ctx: GraphContext, kind: DeltaKind, state: DeltaState): 
     }
   }
   return changes;
+}
+
+/**
+ * `manager@delta` as Graph reports a single-valued reference: the manager's id on the first round,
+ * and in later rounds only when the reference changed in the round — the new manager, or the old one
+ * marked `@removed` when the user has none now. Absent means unchanged.
+ */
+function managerDelta(user: UserEntry, state: DeltaState): Record<string, unknown>[] | undefined {
+  const current = user.props['manager'];
+  const change = user.managerChange;
+  const changedInRound = change !== undefined && change.seq > state.since && change.seq <= state.upto;
+  if (state.since > 0 && !changedInRound) return undefined;
+  if (typeof current === 'string') return [{ '@odata.type': ODATA_TYPE.user, id: current }];
+  if (state.since > 0 && change?.previous !== undefined) return [{ '@odata.type': ODATA_TYPE.user, id: change.previous, '@removed': { reason: 'deleted' } }];
+  return undefined;
 }
 
 function memberDelta(ctx: GraphContext, groupId: string, state: DeltaState): Record<string, unknown>[] {

@@ -25,6 +25,8 @@ interface EntryBase {
 
 export interface UserEntry extends EntryBase {
   readonly kind: 'user';
+  /** When the manager reference last changed, and the manager it named before: a delta round reports it as `manager@delta`. */
+  managerChange?: { seq: number; previous: string | undefined };
 }
 
 export interface GroupEntry extends EntryBase {
@@ -98,10 +100,11 @@ export class Directory {
     this.reindexUpn(id, existing?.props, props);
     const seq = this.next();
     if (existing) {
+      noteManagerChange(existing, props, seq);
       existing.props = props;
       existing.changeSeq = seq;
     } else {
-      this.active.set(id, { kind: 'user', id, props, order: seq, changeSeq: seq });
+      this.active.set(id, { kind: 'user', id, props, order: seq, changeSeq: seq, ...(typeof props['manager'] === 'string' ? { managerChange: { seq, previous: undefined } } : {}) });
       this.activeSorted = undefined;
     }
     this.removalsById.delete(id);
@@ -118,8 +121,10 @@ export class Directory {
     }
     this.assertUniqueUpn(props, id);
     this.reindexUpn(id, entry.props, props);
+    const seq = this.next();
+    noteManagerChange(entry, props, seq);
     entry.props = props;
-    entry.changeSeq = this.next();
+    entry.changeSeq = seq;
   }
 
   softDeleteUser(id: string): void {
@@ -344,4 +349,10 @@ function withoutManaged(input: Record<string, unknown>): Record<string, unknown>
 
 function byOrder(a: { order: number }, b: { order: number }): number {
   return a.order - b.order;
+}
+
+function noteManagerChange(entry: UserEntry, props: DirectoryProps, seq: number): void {
+  const before = entry.props['manager'];
+  const after = props['manager'];
+  if (before !== after) entry.managerChange = { seq, previous: typeof before === 'string' ? before : undefined };
 }

@@ -11,16 +11,24 @@ type Definition = SCIMMY.Types.SchemaDefinition;
  * where the schema says boolean. Real SCIM apps tolerate this shape because
  * Entra sends it, so this middleware rewrites such values to booleans, using
  * the resource's schema to know which attributes are boolean.
+ *
+ * Entra's default dialect also sends a reference (the enterprise manager) as the bare id, in
+ * creates and updates, where RFC 7643 §4.3 has a complex `{"value": id}`; apps tested against
+ * Entra take both, so a string where the schema says complex becomes `{"value": …}`.
  */
-export function normaliseEntraPatch(req: Request, _res: Response, next: NextFunction): void {
+export function normaliseEntraPatch(req: Request, res: Response, next: NextFunction): void {
   const definition = definitionFor(req.path);
   const body: unknown = req.body;
-  if (req.method === 'PATCH' && definition && isObject(body) && Array.isArray(body['Operations'])) {
-    body['Operations'] = body['Operations'].map((operation: unknown) => {
+  // The request log shows what the client sent, not what the app made of it.
+  res.locals.sentBody = body;
+  if ((req.method === 'POST' || req.method === 'PUT') && definition && isObject(body)) {
+    req.body = coerceBooleans(body, definition, '');
+  } else if (req.method === 'PATCH' && definition && isObject(body) && Array.isArray(body['Operations'])) {
+    req.body = { ...body, Operations: body['Operations'].map((operation: unknown) => {
       if (!isObject(operation)) return operation;
       const path = typeof operation['path'] === 'string' ? operation['path'] : '';
-      return { ...operation, value: coerceBooleans(operation['value'], definition, path) };
-    });
+      return operation['value'] === undefined ? operation : { ...operation, value: coerceBooleans(operation['value'], definition, path) };
+    }) };
   }
   next();
 }
@@ -48,6 +56,7 @@ function coerceBooleans(value: unknown, definition: Definition, path: string): u
   if (type === 'boolean' && typeof value === 'string' && /^(true|false)$/i.test(value)) {
     return value.toLowerCase() === 'true';
   }
+  if (type === 'complex' && typeof value === 'string') return { value };
   if (Array.isArray(value)) return value.map((v) => coerceBooleans(v, definition, path));
   if (isObject(value)) {
     const out: Record<string, unknown> = {};

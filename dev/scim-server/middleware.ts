@@ -29,7 +29,7 @@ export function requestLog(log: ScimRequestLogEntry[]): RequestHandler {
     log.push(entry);
     res.on('finish', () => {
       entry.status = res.statusCode;
-      entry.body = req.body as unknown;
+      entry.body = (res.locals.sentBody ?? req.body) as unknown;
     });
     next();
   };

@@ -70,9 +70,11 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
         for (const [path, value] of Object.entries({ ...op.mapped.attributes, ...op.mapped.createOnly })) {
           lines.push(`      + ${path} = ${Object.hasOwn(sets, path) ? showSet(value) : show(path, value)}`);
         }
+        for (const [path, refSourceId] of Object.entries(op.mapped.references ?? {})) lines.push(`      + ${path} = ${pendingReference(refSourceId)}`);
       } else if (op.kind !== 'delete') {
-        for (const change of op.changes) {
-          lines.push(change.valueSet ? `      ~ ${showSetChange(change)}` : `      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
+        for (const change of op.changes) lines.push(change.valueSet ? `      ~ ${showSetChange(change)}` : showChange(change, show));
+        for (const [path, refSourceId] of Object.entries(op.recreate?.mapped.references ?? {})) {
+          if (!op.changes.some((c) => c.path === path)) lines.push(`      ~ ${path}: ${pendingReference(refSourceId)}`);
         }
       }
     }
@@ -86,7 +88,7 @@ export function formatPlan(report: CycleReport, options: PlanFormatOptions = {})
     for (const op of listed(ops)) {
       lines.push(`    ${op.label} (${op.sourceId})${op.kind === 'delete-group' ? ` [${op.reason}]` : ''}`);
       if (op.kind === 'create-group') for (const [path, value] of Object.entries(op.mapped.attributes)) lines.push(`      + ${path} = ${show(path, value)}`);
-      if (op.kind === 'update-group') for (const change of op.changes) lines.push(`      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`);
+      if (op.kind === 'update-group') for (const change of op.changes) lines.push(showChange(change, show));
     }
     more(ops, '    ');
   }
@@ -295,6 +297,16 @@ function planJobJson(report: CycleReport, options: PlanFormatOptions): PlanJobJs
     })),
     skipped: [...report.plan.skipped, ...(report.groupPlan?.skipped ?? [])].map((s) => ({ sourceId: s.sourceId, label: s.label, error: s.error })),
   };
+}
+
+/** A removal (onEmpty: clear, a manager who is gone) reads as one, not as a change to "(unset)". */
+function showChange(change: AttributeChange, show: (path: string, value: ScimValue | undefined) => string): string {
+  if (change.new === undefined) return `      - ${change.path}: ${show(change.path, change.old)} → (removed)`;
+  return `      ~ ${change.path}: ${show(change.path, change.old)} → ${show(change.path, change.new)}`;
+}
+
+function pendingReference(refSourceId: string): string {
+  return `(user ${refSourceId} once it is in the app; set by the cycle that provisions it)`;
 }
 
 function showValue(value: ScimValue | undefined): string {

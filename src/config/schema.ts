@@ -136,8 +136,19 @@ const mappingSchema = z
     default: z.union([z.string(), z.number(), z.boolean()]).optional(),
     required: z.boolean().default(false),
     type: z.enum(['string', 'boolean', 'integer', 'decimal']).optional().describe('SCIM type to coerce the value to'),
+    onEmpty: z
+      .enum(['keep', 'clear'])
+      .optional()
+      .describe('When the value becomes empty (null or ""): keep what the app holds (the default, as Entra does), or clear it with a PATCH remove'),
   })
   .superRefine((m, ctx) => {
+    if (m.onEmpty === 'clear' && m.apply === 'on-create') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['onEmpty'],
+        message: 'onEmpty: clear needs updates, and apply: on-create sends none; use apply: always, or drop onEmpty',
+      });
+    }
     const kinds = (['source', 'constant', 'expression'] as const).filter((k) => m[k] !== undefined);
     if (kinds.length !== 1) {
       ctx.addIssue({

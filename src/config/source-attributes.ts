@@ -52,9 +52,10 @@ export const GRAPH_GROUP_PROPERTIES: readonly string[] = [
 const ENGINE_NAMES = ['IsSoftDeleted'];
 /**
  * Entra mapping-UI names provisiond translates (see sources/entra/attributes.ts), and
- * appRoleAssignments, which a job scoped by app reads from the app's assignments (mapping/roles.ts).
+ * appRoleAssignments, which a job scoped by app reads from the app's assignments (mapping/roles.ts),
+ * and manager, a navigation property the adapter reads through $expand (a reference: engine/references.ts).
  */
-const ENTRA_ALIASES = ['objectId', 'appRoleAssignments', ...Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`)];
+const ENTRA_ALIASES = ['objectId', 'appRoleAssignments', 'manager', ...Array.from({ length: 15 }, (_, i) => `extensionAttribute${i + 1}`)];
 const ON_PREMISES_EXTENSION = /^(onPremisesExtensionAttributes\.)?extensionAttribute([1-9]|1[0-5])$/i;
 /** A directory extension: extension_ + the owning app's appId without dashes + _ + the name. */
 const DIRECTORY_EXTENSION = /^extension_[0-9a-f]{32}_[A-Za-z0-9_]+$/i;

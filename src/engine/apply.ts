@@ -149,7 +149,7 @@ async function linkExisting(operation: CreateUser, existing: ScimObject, context
   const targetId = resourceIdOf(existing, { method: 'GET', path: '/Users', status: 200 });
   claim(operation, targetId, context);
   try {
-    const { changes, held } = changesAgainstHeld(existing, operation.mapped.attributes, operation.mapped.valueSets);
+    const { changes, held } = changesAgainstHeld(existing, operation.mapped.attributes, { valueSets: operation.mapped.valueSets, cleared: operation.mapped.cleared });
     let status: number | undefined;
     if (changes.length > 0) {
       status = (await context.client.request('PATCH', `/Users/${encodeURIComponent(targetId)}`, () => buildPatch(changes, context.compat, held))).status;

@@ -30,6 +30,8 @@ import {
   type UserPlan,
 } from './plan.js';
 import { ProgressReporter } from './progress.js';
+import { activeTargetOf, ReferenceBook } from './reference-book.js';
+import type { ResolveTarget } from './references.js';
 import { isQuarantined, nextQuarantine, targetIsFailing, type QuarantineState } from './quarantine.js';
 import { OutcomeRecorder } from './recorder.js';
 import { chooseUserRead, saveReadCursor, scopeChangesOf, scopesByGroupRead, streamObservedUsers, type ReadChoice } from './user-read.js';
@@ -231,13 +233,16 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   let deferred = 0;
   let parked = 0;
   const loadLink = (sourceId: string): Link | undefined => store.link(name, 'user', sourceId);
+  const references = new ReferenceBook(job, store, dryRun);
+  const resolveAtStart: ResolveTarget = (sourceId) => activeTargetOf(userIndex.get(sourceId));
   const skip = (object: SkippedObject): void => {
     skipped.push(object);
     cycleLog.warn({ sourceId: object.sourceId, object: object.label, outcome: 'skipped', error: object.error }, `skipped ${object.label}`);
   };
 
   progress.start('sync users', previous === undefined || choice.mode !== 'full' ? undefined : Number(previous));
-  for await (const user of stream.users) {
+  for await (const observed of stream.users) {
+    const user = references.resolve(observed, resolveAtStart, compat);
     seen.add(user.sourceId);
     progress.advance();
     if (user.status === 'active') inScope++;
@@ -402,6 +407,23 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
     }
     await window.drain();
     if (!client.halted) await applyGroupOperations(allowedGroups.filter((op) => op.kind === 'delete-group'), groupContext, groupSummary);
+    // The second pass: references to users this cycle provisioned or deprovisioned.
+    if (!client.halted && references.active) {
+      recorder.flush();
+      const fixes = references.planFixes(compat);
+      progress.start('sync references', fixes.length);
+      for (const operation of fixes) {
+        countPlanned(counts, 'reference');
+        if (client.halted) break;
+        await window.submit(async () => {
+          await applyUserOperation(operation, userContext, summary);
+          progress.advance();
+        });
+      }
+      await window.drain();
+      recorder.flush();
+      references.settle(fixes);
+    }
   }
   recorder.flush();
   progress.finish();

@@ -6,7 +6,8 @@ export interface AttributeChange {
   readonly path: string;
   /** What the snapshot says the target holds; undefined when provisiond never sent it. */
   readonly old: ScimValue | undefined;
-  readonly new: ScimValue;
+  /** Undefined: the attribute is removed in the app (onEmpty: clear, a manager who is gone). */
+  readonly new: ScimValue | undefined;
   /**
    * For a set of values (app roles): `new` is the whole set the app holds once the change is made;
    * `add` sends the values `old` lacks, `replace` sends `new` in place of `old`.
@@ -16,13 +17,22 @@ export interface AttributeChange {
 
 /**
  * Attributes absent from `desired` are not changes: like Entra, a value that became null is not
- * sent, so provisiond never blanks an attribute in the app.
+ * sent, so by default provisiond never blanks an attribute in the app. Only the `cleared` paths
+ * (onEmpty: clear, references) are removed, and only when the snapshot says the app holds them.
  */
+export interface DiffOptions {
+  /** Attributes that hold a set of values (app roles), and how the app keeps it. */
+  readonly valueSets?: Readonly<Record<string, ValueSetMode>>;
+  /** onEmpty: clear paths (and a manager who is not provisioned): removed when the snapshot holds them. */
+  readonly cleared?: readonly string[];
+}
+
 export function diffAttributes(
   desired: Readonly<Record<string, ScimValue>>,
   recorded: Readonly<Record<string, ScimValue | undefined>>,
-  valueSets: Readonly<Record<string, ValueSetMode>> = {},
+  options: DiffOptions = {},
 ): AttributeChange[] {
+  const { valueSets = {}, cleared = [] } = options;
   const changes: AttributeChange[] = [];
   for (const [path, value] of Object.entries(desired)) {
     const old = recorded[path];
@@ -35,7 +45,18 @@ export function diffAttributes(
     }
     if (!sameValue(old, value)) changes.push({ path, old, new: value });
   }
+  for (const path of cleared) {
+    const old = recorded[path];
+    if (old !== undefined && !(path in desired)) changes.push({ path, old, new: undefined });
+  }
   return changes;
+}
+
+/** The snapshot after `changes` are confirmed: removed paths are gone, so they are not sent again. */
+export function applyChanges(recorded: Readonly<Record<string, ScimValue>>, desired: Readonly<Record<string, ScimValue>>, cleared: readonly string[] = []): Record<string, ScimValue> {
+  const next: Record<string, ScimValue> = { ...recorded, ...desired };
+  for (const path of cleared) if (!(path in desired)) delete next[path];
+  return next;
 }
 
 export function sameValue(a: ScimValue | undefined, b: ScimValue | undefined): boolean {

@@ -4,12 +4,11 @@
  */
 import type { Logger } from '../log.js';
 import { parseTargetPath, readPath, type ScimObject, type ScimValue } from '../mapping/paths.js';
-import type { ValueSetMode } from '../mapping/roles.js';
 import type { ScimClient } from '../scim/client.js';
 import { ScimAuthError, ScimRequestError } from '../scim/errors.js';
 import { equalityFilter } from '../scim/requests.js';
 import { parseListResponse } from '../scim/responses.js';
-import { diffAttributes, type AttributeChange } from './diff.js';
+import { diffAttributes, type AttributeChange, type DiffOptions } from './diff.js';
 import type { MatchQuery } from './plan.js';
 
 /**
@@ -62,14 +61,24 @@ const PROBE_VALUE = 'provisiond-probe';
 export function changesAgainstHeld(
   existing: ScimObject,
   desired: Readonly<Record<string, ScimValue>>,
-  valueSets?: Readonly<Record<string, ValueSetMode>>,
+  options: DiffOptions = {},
 ): { changes: AttributeChange[]; held: Record<string, ScimValue> } {
   const held: Record<string, ScimValue> = {};
-  for (const path of Object.keys(desired)) {
+  for (const path of [...Object.keys(desired), ...(options.cleared ?? [])]) {
     const value = readPath(existing, parseTargetPath(path));
-    if (value !== undefined) held[path] = value;
+    if (value !== undefined) held[path] = onlyWhatWeSend(value, desired[path]);
   }
-  return { changes: diffAttributes(desired, held, valueSets), held };
+  return { changes: diffAttributes(desired, held, options), held };
+}
+
+/**
+ * A complex value the app holds with sub-attributes of its own (a manager's `$ref` and
+ * `displayName` beside the `value` we send) is compared on the sub-attributes we send.
+ */
+function onlyWhatWeSend(held: ScimValue, desired: ScimValue | undefined): ScimValue {
+  const isObject = (v: unknown): v is Record<string, ScimValue> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (!isObject(held) || !isObject(desired)) return held;
+  return Object.fromEntries(Object.keys(desired).filter((key) => key in held).map((key) => [key, held[key] as ScimValue]));
 }
 
 /**

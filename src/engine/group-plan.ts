@@ -9,7 +9,7 @@
 import type { MappedObject } from '../mapping/map.js';
 import type { ScimValue } from '../mapping/paths.js';
 import type { Link } from '../state/store.js';
-import { diffAttributes, type AttributeChange } from './diff.js';
+import { applyChanges, diffAttributes, type AttributeChange } from './diff.js';
 import type { MatchQuery, SkippedObject } from './plan.js';
 
 export interface ObservedGroup {
@@ -84,9 +84,9 @@ export function planGroupChanges(input: GroupPlanInput): GroupPlan {
       operations.push({ ...base, kind: 'create-group', mapped: group.mapped.value, match: group.match });
       continue;
     }
-    const changes = diffAttributes(group.mapped.value.attributes, link.attributes);
+    const changes = diffAttributes(group.mapped.value.attributes, link.attributes, { cleared: group.mapped.value.cleared });
     if (changes.length > 0) {
-      operations.push({ ...base, kind: 'update-group', targetId: link.targetId, changes, attributes: { ...link.attributes, ...group.mapped.value.attributes } });
+      operations.push({ ...base, kind: 'update-group', targetId: link.targetId, changes, attributes: applyChanges(link.attributes, group.mapped.value.attributes, group.mapped.value.cleared) });
     }
   }
   if (input.readComplete) {

@@ -6,7 +6,7 @@ import type { DeprovisionAction, DeprovisionRules } from '../config/schema.js';
 import type { MappedObject } from '../mapping/map.js';
 import type { ScimValue } from '../mapping/paths.js';
 import type { Link } from '../state/store.js';
-import { diffAttributes, type AttributeChange } from './diff.js';
+import { applyChanges, diffAttributes, type AttributeChange } from './diff.js';
 import type { UserStatus } from './scope.js';
 
 export type DeprovisionReason = Exclude<UserStatus, 'active'> | 'hardDeleted';
@@ -120,18 +120,19 @@ export function planUser(user: ObservedUser, link: Link | undefined, rules: Depr
   if (user.status !== 'active') {
     // Not provisioned (any more): only objects we linked ourselves are ever disabled or deleted.
     if (!live) return {};
-    const operation = deprovision(base, live, rules[user.status], user.status, user.mapped.ok ? withoutValueSets(user.mapped.value) : {});
+    const operation = deprovision(base, live, rules[user.status], user.status, user.mapped.ok ? user.mapped.value : undefined);
     return operation ? { operation } : {};
   }
   if (!user.mapped.ok) return { skipped: { ...base, error: user.mapped.error } };
   const mapped = user.mapped.value;
   if (!live) return { operation: { ...base, kind: 'create', mapped, match: user.match } };
   const desired = desiredAttributes(mapped);
-  const changes = diffAttributes(desired, live.attributes, mapped.valueSets);
+  const changes = diffAttributes(desired, live.attributes, { valueSets: mapped.valueSets, cleared: mapped.cleared });
   const kind = live.state === 'disabled' ? 'enable' : 'update';
   if (changes.length === 0 && kind !== 'enable') return {};
   // A set kept by add holds more than was mapped (the values it never gives back): record what the app holds.
-  const attributes = { ...live.attributes, ...desired, ...Object.fromEntries(changes.map((c) => [c.path, c.new])) };
+  const held = Object.fromEntries(changes.filter((c) => c.new !== undefined).map((c) => [c.path, c.new as ScimValue]));
+  const attributes = applyChanges(live.attributes, { ...desired, ...held }, mapped.cleared);
   return {
     operation: { ...base, kind, targetId: live.targetId, changes, attributes, recreate: { mapped, match: user.match } },
   };
@@ -155,7 +156,7 @@ export function desiredAttributes(mapped: MappedObject): Record<string, ScimValu
 /** A linked user the source no longer has (a complete full read did not return it, or the IdP reported it removed). */
 export function planAbsentUser(link: Link, rules: DeprovisionRules): UserOperation | undefined {
   if (link.state === 'deleted') return undefined;
-  return deprovision({ sourceId: link.sourceId, label: link.label }, link, rules.hardDeleted, 'hardDeleted', {});
+  return deprovision({ sourceId: link.sourceId, label: link.label }, link, rules.hardDeleted, 'hardDeleted', undefined);
 }
 
 function deprovision(
@@ -163,15 +164,15 @@ function deprovision(
   link: Link,
   action: DeprovisionAction,
   reason: DeprovisionReason,
-  softDeletedAttributes: Readonly<Record<string, ScimValue>>,
+  softDeleted: MappedObject | undefined,
 ): UserOperation | undefined {
   if (action === 'ignore') return undefined;
   if (action === 'delete') return { ...base, kind: 'delete', targetId: link.targetId, reason };
   if (link.state === 'disabled') return undefined;
   // The mappings evaluated with IsSoftDeleted = true decide what a disable sends; active=false always goes.
-  const desired = { ...softDeletedAttributes, active: false };
-  const changes = diffAttributes(desired, link.attributes);
-  return { ...base, kind: 'disable', targetId: link.targetId, changes, attributes: { ...link.attributes, ...desired }, reason };
+  const desired = { ...(softDeleted ? withoutValueSets(softDeleted) : {}), active: false };
+  const changes = diffAttributes(desired, link.attributes, { cleared: softDeleted?.cleared });
+  return { ...base, kind: 'disable', targetId: link.targetId, changes, attributes: applyChanges(link.attributes, desired, softDeleted?.cleared), reason };
 }
 
 export const ORDER: Record<UserOperation['kind'], number> = { create: 0, enable: 1, update: 2, disable: 3, delete: 4 };

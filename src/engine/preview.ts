@@ -9,6 +9,7 @@ import { buildCreateUser, buildPatch, type Compat, type PatchRequest } from '../
 import type { SourceUser } from '../sources/source.js';
 import type { Link } from '../state/store.js';
 import { diffAttributes } from './diff.js';
+import { resolveReferences, type ResolveTarget, type UnresolvedReference } from './references.js';
 import type { UserStatus } from './scope.js';
 
 export interface UserPreview {
@@ -19,20 +20,35 @@ export interface UserPreview {
   /** PATCH body against what the snapshot says the target holds; undefined when in sync or never linked. */
   readonly update?: PatchRequest;
   readonly linkedTo?: string;
+  /** References (the manager) the app cannot hold yet: the referenced user is not provisioned. */
+  readonly pendingReferences?: readonly UnresolvedReference[];
 }
 
-export function previewUser(user: SourceUser, status: UserStatus, job: PreparedJob, link: Link | undefined, env: MappingEnvironment): UserPreview {
-  const mapped = mapObject(user, status !== 'active', job.users, env);
-  if (!mapped.ok) return { status, error: mapped.error };
+/** @param resolve the app id of a provisioned user of the job, for references (the manager) */
+export function previewUser(
+  user: SourceUser,
+  status: UserStatus,
+  job: PreparedJob,
+  link: Link | undefined,
+  env: MappingEnvironment,
+  resolve: ResolveTarget = () => undefined,
+): UserPreview {
+  const result = mapObject(user, status !== 'active', job.users, env);
+  if (!result.ok) return { status, error: result.error };
+  const compat = job.config.target.compat as Compat;
+  const references = resolveReferences(result.value, resolve, compat);
+  const mapped = { ok: true, value: references.mapped } as const;
+  const pending = references.unresolved.length > 0 ? { pendingReferences: references.unresolved } : {};
   const sensitive = job.users.sensitivePaths;
   const create = buildCreateUser(redactValues(mapped.value, sensitive), job.users);
-  if (!link || link.state === 'deleted') return { status, create };
-  const changes = diffAttributes(mapped.value.attributes, link.attributes, mapped.value.valueSets).map((c) => (sensitive.has(c.path) ? { ...c, old: c.old === undefined ? undefined : REDACTED, new: REDACTED } : c));
+  if (!link || link.state === 'deleted') return { status, create, ...pending };
+  const changes = diffAttributes(mapped.value.attributes, link.attributes, { valueSets: mapped.value.valueSets, cleared: mapped.value.cleared }).map((c) => (sensitive.has(c.path) ? { ...c, old: c.old === undefined ? undefined : REDACTED, new: REDACTED } : c));
   return {
     status,
     create,
     linkedTo: link.targetId,
-    update: changes.length > 0 ? buildPatch(changes, job.config.target.compat as Compat, link.attributes) : undefined,
+    update: changes.length > 0 ? buildPatch(changes, compat, link.attributes) : undefined,
+    ...pending,
   };
 }
 
@@ -43,5 +59,5 @@ function redactValues(mapped: MappedObject, sensitive: ReadonlySet<string>): Map
   if (sensitive.size === 0) return mapped;
   const redact = (values: Readonly<Record<string, ScimValue>>) =>
     Object.fromEntries(Object.entries(values).map(([path, value]) => [path, sensitive.has(path) ? REDACTED : value]));
-  return { attributes: redact(mapped.attributes), createOnly: redact(mapped.createOnly) };
+  return { ...mapped, attributes: redact(mapped.attributes), createOnly: redact(mapped.createOnly) };
 }

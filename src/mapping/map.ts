@@ -31,6 +31,13 @@ export interface CompiledMapping {
   readonly sensitive: boolean;
   /** Set for the app role set functions: the target holds a set of roles, kept by add or by replace. */
   readonly valueSet?: ValueSetMode;
+  /** onEmpty: clear — an empty value removes the attribute in the app instead of leaving it as it was. */
+  readonly clearsWhenEmpty: boolean;
+  /**
+   * The enterprise manager: the value is the manager's id in the source, which the engine turns
+   * into the id the manager has in the app (see engine/references.ts) before anything is compared.
+   */
+  readonly reference: boolean;
 }
 
 export interface MappingSet {
@@ -51,7 +58,7 @@ export interface MappingSet {
 export class MappingConfigError extends Error {
   constructor(
     readonly index: number,
-    readonly field: 'target' | 'expression' | 'customJson' | 'source',
+    readonly field: 'target' | 'expression' | 'customJson' | 'source' | 'apply',
     message: string,
   ) {
     super(message);
@@ -78,6 +85,9 @@ export function compileMappings(
       throw new MappingConfigError(index, 'target', `"${target.text}" is already mapped by mapping ${previous}; map each target attribute once`);
     }
     seenTargets.set(target.text.toLowerCase(), index);
+    if (isManagerReference(target) && config.apply === 'on-create') {
+      throw new MappingConfigError(index, 'apply', 'the manager is a reference, set once the manager exists in the app, so it cannot be apply: on-create; use apply: always');
+    }
     const evaluate = compileEvaluator(config, index, (name) => {
       if (!sourceAttributes.has(name.toLowerCase())) sourceAttributes.set(name.toLowerCase(), name);
     });
@@ -92,6 +102,9 @@ export function compileMappings(
       evaluate,
       sensitive: isSensitive(config, target),
       ...(valueSet ? { valueSet } : {}),
+      // A reference that no longer points at a provisioned user is removed, as Entra removes it.
+      clearsWhenEmpty: config.onEmpty === 'clear' || isManagerReference(target),
+      reference: isManagerReference(target),
     };
   });
 
@@ -138,6 +151,18 @@ function valueSetOf(config: MappingConfig, index: number, target: TargetPath): V
   return mode;
 }
 
+export const ENTERPRISE_USER_SCHEMA = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+
+/** RFC 7643 §4.3: the enterprise extension's manager, whose `value` is the manager's SCIM id. */
+export function isManagerReference(target: TargetPath): boolean {
+  return (
+    target.schema?.toLowerCase() === ENTERPRISE_USER_SCHEMA.toLowerCase() &&
+    target.attribute.toLowerCase() === 'manager' &&
+    !target.filter &&
+    (target.subAttribute === undefined || target.subAttribute.toLowerCase() === 'value')
+  );
+}
+
 /** Entra shows Redact()'s value as "[Redact]" in its provisioning logs; a password is never worth showing. */
 function isSensitive(config: MappingConfig, target: TargetPath): boolean {
   if (!target.schema && target.attribute.toLowerCase() === 'password') return true;
@@ -174,6 +199,13 @@ export interface MappedObject {
   readonly createOnly: Readonly<Record<string, ScimValue>>;
   /** Attributes (in `attributes`) that hold a set of values, and how the app keeps it; absent when none. */
   readonly valueSets?: Readonly<Record<string, ValueSetMode>>;
+  /** onEmpty: clear paths whose value is empty: removed in the app if it holds them. */
+  readonly cleared?: readonly string[];
+  /**
+   * Reference paths (the manager) → the referenced user's id in the source, still to be resolved
+   * into the app's id; a reference never appears in `attributes` until it is resolved.
+   */
+  readonly references?: Readonly<Record<string, string>>;
 }
 
 export type MapOutcome = { readonly ok: true; readonly value: MappedObject } | { readonly ok: false; readonly error: string };
@@ -192,6 +224,8 @@ export function mapObject(object: MappableObject, softDeleted: boolean, set: Map
   const attributes: Record<string, ScimValue> = {};
   const createOnly: Record<string, ScimValue> = {};
   const valueSets: Record<string, ValueSetMode> = {};
+  const cleared: string[] = [];
+  const references: Record<string, string> = {};
   for (const mapping of set.mappings) {
     let raw: AttributeValue | typeof IGNORE_FLOW | undefined;
     try {
@@ -216,12 +250,21 @@ export function mapObject(object: MappableObject, softDeleted: boolean, set: Map
       }
       continue;
     }
+    if (mapping.reference) {
+      // An attribute the source did not report (a change feed that did not mention the manager) is no opinion: the app keeps what it has.
+      if (raw === undefined) continue;
+      if (isEmpty(raw)) cleared.push(mapping.target.text);
+      else references[mapping.target.text] = String(raw);
+      continue;
+    }
     let value: ScimValue | undefined = isEmpty(raw) ? mapping.fallback : (raw as ScimValue);
     if (isEmpty(value)) {
       if (mapping.required) {
         return { ok: false, error: `required attribute ${mapping.target.text} is empty (mapping ${mapping.index})` };
       }
-      continue; // Like Entra: a null value is not sent, so it cannot blank the target.
+      // Like Entra by default: a null value is not sent, so it cannot blank the target; onEmpty: clear removes it.
+      if (mapping.clearsWhenEmpty && mapping.apply === 'always') cleared.push(mapping.target.text);
+      continue;
     }
     const coerced = coerceValue(value as ScimValue, mapping.type);
     if (!coerced.ok) return { ok: false, error: `${mapping.target.text}: ${coerced.error}` };
@@ -233,7 +276,16 @@ export function mapObject(object: MappableObject, softDeleted: boolean, set: Map
     const json = customJsonValue(set, attributes);
     if (json !== undefined) createOnly[set.customJson.text] = json;
   }
-  return { ok: true, value: Object.keys(valueSets).length > 0 ? { attributes, createOnly, valueSets } : { attributes, createOnly } };
+  return {
+    ok: true,
+    value: {
+      attributes,
+      createOnly,
+      ...(Object.keys(valueSets).length > 0 ? { valueSets } : {}),
+      ...(cleared.length > 0 ? { cleared } : {}),
+      ...(Object.keys(references).length > 0 ? { references } : {}),
+    },
+  };
 }
 
 /**

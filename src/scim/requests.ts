@@ -63,7 +63,13 @@ export function buildPatch(
   if (compat === 'entra-legacy') {
     return {
       schemas: [PATCH_SCHEMA],
-      Operations: changes.map((c) => (c.valueSet ? setOperation(c, compat) : { op: c.old === undefined ? 'Add' : 'Replace', path: c.path, value: legacyValue(c.new) })),
+      Operations: changes.map((c) =>
+        c.valueSet
+          ? setOperation(c, compat)
+          : c.new === undefined
+            ? { op: 'Remove', path: c.path }
+            : { op: c.old === undefined ? 'Add' : 'Replace', path: c.path, value: legacyValue(c.new) },
+      ),
     };
   }
   const operations: PatchOperation[] = [];
@@ -71,6 +77,11 @@ export function buildPatch(
   for (const change of changes) {
     if (change.valueSet) {
       operations.push(setOperation(change, compat));
+      continue;
+    }
+    if (change.new === undefined) {
+      // RFC 7644 §3.5.2.2: a remove names the attribute; for a multi-valued one, the filtered path names the element's sub-attribute.
+      operations.push({ op: 'remove', path: change.path });
       continue;
     }
     const target = parseTargetPath(change.path);
@@ -101,7 +112,9 @@ export function buildPatch(
  */
 function setOperation(change: AttributeChange, compat: Compat): PatchOperation {
   const add = change.valueSet === 'add';
-  const values = add ? setMinus(change.new, change.old) : Array.isArray(change.new) ? (change.new as readonly ScimValue[]) : [change.new];
+  // A set is never removed as a whole (an empty assertive set is a value: []), so `new` is always there.
+  const next: ScimValue = change.new ?? [];
+  const values: readonly ScimValue[] = add ? setMinus(next, change.old) : Array.isArray(next) ? (next as readonly ScimValue[]) : [next];
   const value = compat === 'entra-legacy' ? values.map(withoutType) : values;
   const op = add ? 'add' : 'replace';
   return { op: compat === 'entra-legacy' ? op[0]!.toUpperCase() + op.slice(1) : op, path: change.path, value };

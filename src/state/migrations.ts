@@ -101,4 +101,15 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, group_source_id, user_source_id)
   ) WITHOUT ROWID;
   `,
+  // 7: references (the manager) the app does not hold yet, because the referenced user was not
+  //    provisioned when the report was: the cycle that provisions the manager sets them
+  `
+  CREATE TABLE pending_references (
+    job              TEXT NOT NULL,
+    source_id        TEXT NOT NULL,
+    path             TEXT NOT NULL,
+    ref_source_id    TEXT NOT NULL,
+    PRIMARY KEY (job, source_id, path)
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -167,6 +167,21 @@ interface LinkRow {
   attributes: string;
 }
 
+/** A reference a user holds in the app, or should hold once its referenced user is provisioned (referenceCandidates). */
+export interface StoredReference {
+  readonly sourceId: string;
+  readonly targetId: string;
+  readonly label: string;
+  readonly path: string;
+  readonly held: ScimValue | undefined;
+  readonly refSourceId?: string;
+}
+
+/** SQLite's JSON path of one top-level key of the stored attributes (target paths contain dots and colons). */
+function jsonPath(key: string): string {
+  return `$.${JSON.stringify(key)}`;
+}
+
 /** Computed for every user of every full read, so the one-shot `hash` (no Hash object per call). */
 export function hashAttributes(attributes: Readonly<Record<string, ScimValue>>): string {
   const sorted = Object.keys(attributes).sort().map((k) => [k, attributes[k]]);
@@ -593,6 +608,8 @@ export class StateStore {
       if (parts.links) {
         this.db.prepare('DELETE FROM links WHERE job = ?').run(job);
         this.db.prepare('DELETE FROM group_members WHERE job = ?').run(job);
+        // A reference waits for a user's link; with the links gone, the next full read records them anew.
+        this.db.prepare('DELETE FROM pending_references WHERE job = ?').run(job);
       }
       if (parts.sourceGroups) {
         this.db.prepare('DELETE FROM source_groups WHERE job = ?').run(job);
@@ -601,6 +618,87 @@ export class StateStore {
       for (const name of parts.cursors) this.deleteCursor(job, name);
       if (parts.escrow) this.db.prepare('DELETE FROM pending WHERE job = ?').run(job);
     })();
+  }
+
+  /** References waiting for their referenced user to be provisioned: source id → path → the referenced user's source id. */
+  pendingReferences(job: string): Map<string, Map<string, string>> {
+    const rows = this.statement('SELECT source_id, path, ref_source_id FROM pending_references WHERE job = ?').all(job) as {
+      source_id: string;
+      path: string;
+      ref_source_id: string;
+    }[];
+    const pending = new Map<string, Map<string, string>>();
+    for (const row of rows) {
+      let paths = pending.get(row.source_id);
+      if (!paths) pending.set(row.source_id, (paths = new Map()));
+      paths.set(row.path, row.ref_source_id);
+    }
+    return pending;
+  }
+
+  /** The user the app knows by `targetId`, live links first: whom a reference the app holds names. */
+  userByTarget(job: string, targetId: string): { sourceId: string; state: LinkState } | undefined {
+    const row = this.statement(
+      "SELECT source_id, state FROM links INDEXED BY links_by_target WHERE job = ? AND kind = 'user' AND target_id = ? ORDER BY state = 'deleted' LIMIT 1",
+    ).get(job, targetId) as { source_id: string; state: LinkState } | undefined;
+    return row ? { sourceId: row.source_id, state: row.state } : undefined;
+  }
+
+  savePendingReference(job: string, sourceId: string, path: string, refSourceId: string): void {
+    this.statement('INSERT INTO pending_references (job, source_id, path, ref_source_id) VALUES (?, ?, ?, ?) ON CONFLICT (job, source_id, path) DO UPDATE SET ref_source_id = excluded.ref_source_id').run(
+      job,
+      sourceId,
+      path,
+      refSourceId,
+    );
+  }
+
+  deletePendingReference(job: string, sourceId: string, path: string): void {
+    this.statement('DELETE FROM pending_references WHERE job = ? AND source_id = ? AND path = ?').run(job, sourceId, path);
+  }
+
+  /**
+   * Active users whose reference at one of `paths` may need setting or removing: every pending
+   * reference, and every reference the snapshot says the app holds to a user who is not an active
+   * link any more (found in SQL, from the stored JSON, so a quiet cycle does not load every user's
+   * attributes). A pending entry wins over the held value's own manager: it is the source's latest word.
+   */
+  referenceCandidates(job: string, paths: readonly string[]): StoredReference[] {
+    const parse = (type: string | null, value: unknown): ScimValue | undefined =>
+      type === null ? undefined : type === 'object' || type === 'array' ? (JSON.parse(value as string) as ScimValue) : (value as ScimValue);
+    const found = new Map<string, StoredReference>();
+    for (const path of paths) {
+      const json = jsonPath(path);
+      // The id a held reference names: `{"value": id}` (SCIM mode) or the bare id (entra-legacy).
+      const rows = this.statement(
+        `SELECT u.source_id, u.target_id, u.label, json_type(u.attributes, @json) AS type, json_extract(u.attributes, @json) AS value
+         FROM links u
+         WHERE u.job = @job AND u.kind = 'user' AND u.state = 'active' AND json_type(u.attributes, @json) IS NOT NULL
+           AND NOT EXISTS (
+             SELECT 1 FROM links m INDEXED BY links_by_target
+             WHERE m.job = u.job AND m.kind = 'user' AND m.state = 'active'
+               AND m.target_id = coalesce(json_extract(u.attributes, @json || '.value'), json_extract(u.attributes, @json)))`,
+      ).all({ json, job }) as { source_id: string; target_id: string; label: string; type: string | null; value: unknown }[];
+      for (const row of rows) {
+        found.set(`${row.source_id}\u0000${path}`, { sourceId: row.source_id, targetId: row.target_id, label: row.label, path, held: parse(row.type, row.value) });
+      }
+    }
+    const pending = this.statement(
+      `SELECT p.source_id, p.path, p.ref_source_id, l.target_id, l.label, json_type(l.attributes, '$."' || p.path || '"') AS type, json_extract(l.attributes, '$."' || p.path || '"') AS value
+       FROM pending_references p JOIN links l ON l.job = p.job AND l.kind = 'user' AND l.source_id = p.source_id AND l.state = 'active'
+       WHERE p.job = ?`,
+    ).all(job) as { source_id: string; path: string; ref_source_id: string; target_id: string; label: string; type: string | null; value: unknown }[];
+    for (const row of pending) {
+      found.set(`${row.source_id}\u0000${row.path}`, {
+        sourceId: row.source_id,
+        targetId: row.target_id,
+        label: row.label,
+        path: row.path,
+        held: parse(row.type, row.value),
+        refSourceId: row.ref_source_id,
+      });
+    }
+    return [...found.values()];
   }
 
   deleteCursor(job: string, name: string): void {

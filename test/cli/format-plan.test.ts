@@ -104,3 +104,31 @@ describe('plan summary, shortening and JSON', () => {
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });
 });
+
+describe('formatPlan: the manager and removals', () => {
+  const MANAGER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager';
+
+  it('shows a manager not in the app yet on the create, and a removal as one', () => {
+    const text = formatPlan(
+      report({
+        plan: {
+          operations: [
+            { kind: 'create', sourceId: 's1', label: 'ada', mapped: { attributes: { userName: 'ada' }, createOnly: {}, references: { [MANAGER]: 'boss-id' } }, match: [] },
+            {
+              kind: 'update',
+              sourceId: 's2',
+              label: 'alan',
+              targetId: 't2',
+              changes: [{ path: MANAGER, old: { value: 't-boss' }, new: undefined }, { path: 'title', old: 'Engineer', new: 'Lead' }],
+              attributes: {},
+            },
+          ],
+          skipped: [],
+        },
+      }),
+    );
+    expect(text).toContain(`      + ${MANAGER} = (user boss-id once it is in the app; set by the cycle that provisions it)`);
+    expect(text).toContain(`      - ${MANAGER}: {"value":"t-boss"} → (removed)`);
+    expect(text).toContain('      ~ title: "Engineer" → "Lead"');
+  });
+});

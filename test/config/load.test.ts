@@ -111,6 +111,11 @@ describe('parseConfig', () => {
     expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
 
+  it('refuses onEmpty: clear with apply: on-create, naming the key and the fix', () => {
+    const message = issuesOf(valid.replace('- { target: title, constant: Employee }', '- { target: title, source: jobTitle, apply: on-create, onEmpty: clear }'));
+    expect(message).toMatch(/provisiond\.yaml:\d+: jobs\[0\]\.users\.mappings\[3\]\.onEmpty: onEmpty: clear needs updates, and apply: on-create sends none; use apply: always/);
+  });
+
   it('names a missing required key', () => {
     expect(issuesOf(valid.replace('    tenantId: t\n', ''))).toMatch(/sources\.corp\.tenantId: required key is missing/);
   });

@@ -200,3 +200,36 @@ describe('delta tokens: "from now on" and expiry', () => {
     expect(expired.json).toMatchObject({ error: { code: 'resyncRequired' } });
   });
 });
+
+describe('users delta with $expand=manager', () => {
+  it('reports the manager as manager@delta on the first round, then only when it changes, a removed one marked @removed', async () => {
+    const boss = fake.upsertUser({ userPrincipalName: 'delta-boss@contoso.example' });
+    const report = fake.upsertUser({ userPrincipalName: 'delta-report@contoso.example', manager: boss });
+    const first = await listAll('/users/delta?$select=userPrincipalName&$expand=manager($select=id)');
+    const entry = (items: Record<string, unknown>[]) => items.find((u) => u['id'] === report);
+    expect(entry(first.items)?.['manager@delta']).toEqual([{ '@odata.type': '#microsoft.graph.user', id: boss }]);
+    expect(entry(first.items)).not.toHaveProperty('manager');
+    let deltaLink = await deltaLinkOf('/users/delta?$select=userPrincipalName&$expand=manager($select=id)');
+
+    fake.patchUser(report, { userPrincipalName: 'delta-report2@contoso.example' });
+    let round = await listAll(deltaLink);
+    expect(entry(round.items)).toMatchObject({ userPrincipalName: 'delta-report2@contoso.example' });
+    expect(entry(round.items)).not.toHaveProperty('manager@delta');
+
+    deltaLink = await deltaLinkOf(deltaLink);
+    fake.patchUser(report, { manager: null });
+    round = await listAll(deltaLink);
+    expect(entry(round.items)?.['manager@delta']).toEqual([{ '@odata.type': '#microsoft.graph.user', id: boss, '@removed': { reason: 'deleted' } }]);
+  });
+});
+
+/** Follows a delta request to its deltaLink (the state after everything so far). */
+async function deltaLinkOf(path: string): Promise<string> {
+  for (let next: string | undefined = path; next; ) {
+    const res = await graph(next);
+    const link = res.json['@odata.deltaLink'] as string | undefined;
+    if (link) return link;
+    next = res.json['@odata.nextLink'] as string | undefined;
+  }
+  throw new Error('no deltaLink');
+}

@@ -26,7 +26,7 @@ describe('diff (properties)', () => {
         const changes = diffAttributes(desired, recorded);
         for (const change of changes) {
           expect(sameValue(change.old, change.new)).toBe(false);
-          applied[change.path] = change.new;
+          applied[change.path] = change.new as ScimValue;
         }
         for (const [path, v] of Object.entries(desired)) expect(sameValue(applied[path], v)).toBe(true);
         // A path absent from desired is never blanked (as in Entra).

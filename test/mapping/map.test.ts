@@ -110,3 +110,20 @@ describe('mapObject', () => {
     expect(() => compileMappings([m({ target: 'userName', source: 'a' }), m({ target: 'UserName', source: 'b' })])).toThrow(/already mapped by mapping 0/);
   });
 });
+
+describe('onEmpty: clear', () => {
+  const WORK = 'emails[type eq "work"].value';
+
+  it('lists the clear mappings whose value is empty (null or ""), and only those', () => {
+    const set = compileMappings([m({ target: 'userName', source: 'upn' }), m({ target: WORK, source: 'mail', onEmpty: 'clear' }), m({ target: 'title', source: 'title' })]);
+    expect(map(set, { upn: 'a', mail: null, title: null })).toMatchObject({ ok: true, value: { cleared: [WORK] } });
+    expect(map(set, { upn: 'a', mail: '', title: '' })).toMatchObject({ ok: true, value: { cleared: [WORK] } });
+    const kept = map(set, { upn: 'a', mail: 'a@x', title: null });
+    expect(kept.ok && kept.value.cleared).toBeUndefined();
+  });
+
+  it('a default fills an empty value before clearing is considered', () => {
+    const set = compileMappings([m({ target: 'title', source: 'title', onEmpty: 'clear', default: 'Staff' })]);
+    expect(map(set, { title: null })).toMatchObject({ ok: true, value: { attributes: { title: 'Staff' } } });
+  });
+});

@@ -84,13 +84,13 @@ describe('mapping the role functions', () => {
 describe('diffing roles as a set', () => {
   it('finds no change when only the order of the assignments changed', () => {
     const before = mapped(assertive, [ADMIN, READER]);
-    expect(diffAttributes({ roles: [role(READER), role(ADMIN)] }, before.attributes, { roles: 'replace' })).toEqual([]);
-    expect(diffAttributes({ roles: [role(READER), role(ADMIN)] }, before.attributes, { roles: 'add' })).toEqual([]);
+    expect(diffAttributes({ roles: [role(READER), role(ADMIN)] }, before.attributes, { valueSets: { roles: 'replace' } })).toEqual([]);
+    expect(diffAttributes({ roles: [role(READER), role(ADMIN)] }, before.attributes, { valueSets: { roles: 'add' } })).toEqual([]);
     expect(update(assertive, before, mapped(assertive, [READER, ADMIN]))).toBeUndefined();
   });
 
   it('an empty asserted set against none recorded is no change (a user linked before roles were mapped)', () => {
-    expect(diffAttributes({ roles: [] }, {}, { roles: 'replace' })).toEqual([]);
+    expect(diffAttributes({ roles: [] }, {}, { valueSets: { roles: 'replace' } })).toEqual([]);
   });
 
   it('AppRoleAssignmentsComplex adds a new role and never takes one away; the snapshot records what the app holds', () => {

@@ -27,6 +27,37 @@ describe('StateStore', () => {
     reopened.close();
   });
 
+  it('finds the references active users hold to users no longer provisioned, and the pending ones, a pending one winning', () => {
+    const MANAGER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager';
+    const store = StateStore.open(dbPath());
+    const save = (sourceId: string, state: 'active' | 'disabled', attributes: Record<string, unknown>) =>
+      store.saveLink('job', 'user', { sourceId, targetId: `t-${sourceId}`, label: sourceId, state, attributes: attributes as never });
+    save('ada', 'active', { userName: 'ada', [MANAGER]: { value: 't-boss' } });
+    save('alan', 'active', { userName: 'alan', [MANAGER]: 't-boss' });
+    save('ken', 'active', { userName: 'ken' });
+    save('off', 'disabled', { userName: 'off', [MANAGER]: { value: 't-boss' } });
+    save('chief', 'active', { userName: 'chief' });
+    save('grace', 'active', { userName: 'grace', [MANAGER]: { value: 't-chief' } });
+    save('linus', 'active', { userName: 'linus', [MANAGER]: 't-chief' });
+    store.savePendingReference('job', 'ken', MANAGER, 'boss');
+    store.savePendingReference('job', 'alan', MANAGER, 'chief');
+    store.savePendingReference('job', 'alan', MANAGER, 'chief2');
+    store.savePendingReference('other', 'ada', MANAGER, 'x');
+    const byUser = Object.fromEntries(store.referenceCandidates('job', [MANAGER]).map((c) => [c.sourceId, c]));
+    expect(byUser).toEqual({
+      ada: { sourceId: 'ada', targetId: 't-ada', label: 'ada', path: MANAGER, held: { value: 't-boss' } },
+      alan: { sourceId: 'alan', targetId: 't-alan', label: 'alan', path: MANAGER, held: 't-boss', refSourceId: 'chief2' },
+      ken: { sourceId: 'ken', targetId: 't-ken', label: 'ken', path: MANAGER, held: undefined, refSourceId: 'boss' },
+    });
+    // Grace and Linus name Chief, who is provisioned: nothing to look at.
+    save('chief', 'disabled', { userName: 'chief' });
+    expect(store.referenceCandidates('job', [MANAGER]).map((c) => c.sourceId).sort()).toEqual(['ada', 'alan', 'grace', 'ken', 'linus']);
+    expect(store.userByTarget('job', 't-chief')).toEqual({ sourceId: 'chief', state: 'disabled' });
+    store.deletePendingReference('job', 'ken', MANAGER);
+    expect([...store.pendingReferences('job').keys()]).toEqual(['alan']);
+    store.close();
+  });
+
   it('counts failed attempts and clears them when the object succeeds', () => {
     const store = StateStore.open(dbPath());
     const failure = { sourceId: 's1', operation: 'create', label: 'ada', lastStatus: 400, lastError: 'Missing userName' };

@@ -46,11 +46,19 @@ export function registerPreview(program: Command): void {
       const status = compileUserScope(filters, members.ids).classify(user);
       const store = StateStore.open(loaded.config.state.path);
       const link = store.link(job.config.name, 'user', user.id);
+      // The manager is sent as the id it has in the app, when the job provisioned it.
+      const resolve = (sourceId: string) => {
+        const referenced = store.link(job.config.name, 'user', sourceId);
+        return referenced?.state === 'active' ? referenced.targetId : undefined;
+      };
+      const preview = previewUser(user, status, job, link, realEnvironment, resolve);
       store.close();
-      const preview = previewUser(user, status, job, link, realEnvironment);
       const out: string[] = [`user ${user.id}: ${status === 'active' ? 'in scope' : `not provisioned (${status}; IsSoftDeleted = True)`}`];
       if (preview.error) out.push(`mapping error: ${preview.error}`);
       if (preview.create) out.push(`\nPOST /Users\n${JSON.stringify(preview.create, null, 2)}`);
+      for (const reference of preview.pendingReferences ?? []) {
+        out.push(`\n${reference.path}: not sent: user ${reference.refSourceId} is not provisioned in the app; set by the cycle that provisions it`);
+      }
       if (preview.linkedTo) {
         out.push(preview.update ? `\nPATCH /Users/${preview.linkedTo}\n${JSON.stringify(preview.update, null, 2)}` : `\nlinked to ${preview.linkedTo}: in sync, no update would be sent`);
       } else {

@@ -14,13 +14,22 @@ const ALIASES: Record<string, string> = { objectid: 'id' };
 /** extensionAttribute1–15 as Entra's mapping UI names them, or under Graph's own path. */
 const ON_PREMISES_EXTENSION = /^(onPremisesExtensionAttributes\.)?extensionAttribute([1-9]|1[0-5])$/i;
 
+/** The manager is a navigation property: Graph cannot $select it, only $expand it (its id is all a reference needs). */
+export const MANAGER_EXPAND = 'manager($select=id)';
+
+/** Whether the mappings read the manager, which then comes through MANAGER_EXPAND. */
+export function readsManager(attributes: readonly string[]): boolean {
+  return attributes.some((name) => name.toLowerCase() === 'manager');
+}
+
 /** The $select list: mapped attributes plus the engine's, Entra UI names translated to Graph names. */
 export function selectList(attributes: readonly string[]): string {
   const names = new Map<string, string>();
   for (const name of [...ALWAYS_SELECTED, ...attributes]) {
     const lower = name.toLowerCase();
-    // Not user properties: IsSoftDeleted is computed, appRoleAssignments comes from the app's assignments (readAppRoleAssignments).
-    if (lower === 'issoftdeleted' || lower === 'approleassignments') continue;
+    // Not user properties: IsSoftDeleted is computed, appRoleAssignments comes from the app's assignments
+    // (readAppRoleAssignments), and the manager is a navigation property read through $expand.
+    if (lower === 'issoftdeleted' || lower === 'approleassignments' || lower === 'manager') continue;
     const graphName = ON_PREMISES_EXTENSION.test(name) ? 'onPremisesExtensionAttributes' : (ALIASES[lower] ?? name);
     if (!names.has(graphName.toLowerCase())) names.set(graphName.toLowerCase(), graphName);
   }
@@ -36,12 +45,19 @@ export function groupSelectList(attributes: readonly string[]): string {
   return [...names.values()].join(',');
 }
 
-export function toSourceUser(user: GraphObject, deleted: boolean): SourceUser {
+/**
+ * @param managerExpanded the read asked for `$expand=manager`, so a user without `manager` has
+ *   none (Graph leaves an unset navigation property out). A change feed says it with `manager@delta`,
+ *   only when the manager changed: without it the user's `manager` stays unknown, not empty.
+ */
+export function toSourceUser(user: GraphObject, deleted: boolean, managerExpanded = false): SourceUser {
   const attributes: Record<string, AttributeValue> = {};
   for (const [key, value] of Object.entries(user)) {
-    if (key.startsWith('@odata')) continue;
+    if (key.startsWith('@odata') || key === 'manager' || key === 'manager@delta') continue;
     attributes[key] = value;
   }
+  const manager = managerOf(user, managerExpanded);
+  if (manager !== undefined) attributes.manager = manager;
   attributes.objectId = user.id as string;
   const extensions = user.onPremisesExtensionAttributes;
   if (extensions && typeof extensions === 'object' && !Array.isArray(extensions)) {
@@ -52,4 +68,21 @@ export function toSourceUser(user: GraphObject, deleted: boolean): SourceUser {
     }
   }
   return { id: user.id as string, attributes, enabled: user.accountEnabled !== false, deleted };
+}
+
+/** The manager's object id, null for none, undefined when the answer does not say (the shapes were checked by graph-pages' schemas). */
+function managerOf(user: GraphObject, expanded: boolean): string | null | undefined {
+  const delta = user['manager@delta'];
+  if (Array.isArray(delta)) {
+    // The latest entry that is not a removal names the manager; only removals mean there is none now.
+    const current = (delta as readonly { readonly [key: string]: AttributeValue }[]).filter((entry) => entry['@removed'] === undefined || entry['@removed'] === null);
+    const last = current[current.length - 1];
+    return typeof last?.id === 'string' ? last.id : null;
+  }
+  const manager = user.manager;
+  if (manager !== undefined && manager !== null && typeof manager === 'object' && !Array.isArray(manager)) {
+    const id = (manager as { readonly [key: string]: AttributeValue }).id;
+    return typeof id === 'string' ? id : null;
+  }
+  return expanded ? null : undefined;
 }

@@ -28,8 +28,8 @@ const SELECT_FRAGMENT = '#select=';
 const EXPIRY_CODES = new Set(['syncstatenotfound', 'resyncrequired']);
 
 /** A deltaLink meaning "changes from now on": `$deltatoken=latest` skips the initial enumeration. */
-export async function takeChangeCursor(feed: ChangeFeedContext, select: string): Promise<string> {
-  let url: string | undefined = `/users/delta?$select=${select}&$deltatoken=latest`;
+export async function takeChangeCursor(feed: ChangeFeedContext, select: string, expand?: string): Promise<string> {
+  let url: string | undefined = `/users/delta?$select=${select}${expand ? `&$expand=${expand}` : ''}&$deltatoken=latest`;
   for (let page = 1; url; page++) {
     const what = `starting the user change feed (page ${page})`;
     let body: GraphPage;
@@ -39,15 +39,21 @@ export async function takeChangeCursor(feed: ChangeFeedContext, select: string):
       throw feed.readError(error, what);
     }
     const deltaLink = body['@odata.deltaLink'];
-    if (deltaLink) return `${deltaLink}${SELECT_FRAGMENT}${select}`;
+    if (deltaLink) return `${deltaLink}${SELECT_FRAGMENT}${cursorKey(select, expand)}`;
     url = body['@odata.nextLink'];
   }
   throw new SourceReadError(feed.source, 'starting the user change feed failed: Graph answered without a deltaLink');
 }
 
 /** Follows the cursor's deltaLink and its nextLinks; throws CursorExpiredError for a cursor Graph or this feed no longer honours. */
-export function readChanges(feed: ChangeFeedContext, select: string, cursor: string, onRejected?: (rejected: RejectedObject) => void): IncrementalRead {
-  const deltaLink = usableDeltaLink(feed, 'users', select, cursor);
+export function readChanges(
+  feed: ChangeFeedContext,
+  select: string,
+  cursor: string,
+  onRejected?: (rejected: RejectedObject) => void,
+  expand?: string,
+): IncrementalRead {
+  const deltaLink = usableDeltaLink(feed, 'users', cursorKey(select, expand), cursor);
   let nextDeltaLink: string | undefined;
   async function* pages(): AsyncIterable<UserChanges> {
     let url: string | undefined = deltaLink;
@@ -74,9 +80,14 @@ export function readChanges(feed: ChangeFeedContext, select: string, cursor: str
     pages: pages(),
     nextCursor: () => {
       if (nextDeltaLink === undefined) throw new Error('nextCursor() is known only once every page of the incremental read has been read');
-      return `${nextDeltaLink}${SELECT_FRAGMENT}${select}`;
+      return `${nextDeltaLink}${SELECT_FRAGMENT}${cursorKey(select, expand)}`;
     },
   };
+}
+
+/** What a cursor was taken for: its $select names, and `manager` when it expands the manager (Graph bakes both into the token). */
+function cursorKey(select: string, expand: string | undefined): string {
+  return expand ? `${select},manager` : select;
 }
 
 /**

@@ -21,7 +21,7 @@ import {
   type SourceUser,
   type UserQuery,
 } from '../source.js';
-import { groupSelectList, selectList, toSourceUser } from './attributes.js';
+import { groupSelectList, MANAGER_EXPAND, readsManager, selectList, toSourceUser } from './attributes.js';
 import { readChanges, takeChangeCursor, type ChangeFeedContext } from './change-feed.js';
 import { CLOUDS, graphScope } from './clouds.js';
 import { createEntraCredential } from './credential.js';
@@ -112,7 +112,8 @@ export class EntraSource implements IncrementalSource {
   async *readUsers(query: UserQuery): AsyncIterable<readonly SourceUser[]> {
     const select = selectList(query.attributes);
     const pageSize = this.config.pageSize;
-    yield* this.pages(`/users?$select=${select}&$top=${pageSize}`, false, query.onRejected);
+    const expand = readsManager(query.attributes) ? `&$expand=${MANAGER_EXPAND}` : '';
+    yield* this.pages(`/users?$select=${select}${expand}&$top=${pageSize}`, false, query.onRejected, expand !== '');
     // Soft-deleted users are not in /users; without them a deletion would look like a hard delete.
     yield* this.pages(`/directory/deletedItems/microsoft.graph.user?$select=${select}&$top=${pageSize}`, true, query.onRejected);
   }
@@ -125,14 +126,16 @@ export class EntraSource implements IncrementalSource {
   async readUser(idOrUserName: string, query: UserQuery): Promise<SourceUser | undefined> {
     const select = selectList(query.attributes);
     const what = `reading user ${idOrUserName}`;
-    const active = await this.userAt(`/users/${encodeURIComponent(idOrUserName)}?$select=${select}`, what);
-    if (active) return this.asked(idOrUserName, active, false, what);
+    const manager = readsManager(query.attributes);
+    const expand = manager ? `&$expand=${MANAGER_EXPAND}` : '';
+    const active = await this.userAt(`/users/${encodeURIComponent(idOrUserName)}?$select=${select}${expand}`, what);
+    if (active) return this.asked(idOrUserName, active, false, what, manager);
     if (!GUID.test(idOrUserName)) return undefined;
-    const deleted = await this.userAt(`/directory/deletedItems/${encodeURIComponent(idOrUserName)}?$select=${select}`, `reading deleted user ${idOrUserName}`);
+    const deleted = await this.userAt(`/directory/deletedItems/${encodeURIComponent(idOrUserName)}?$select=${select}${expand}`, `reading deleted user ${idOrUserName}`);
     // deletedItems holds groups and other objects too; only a user is an answer here.
     const type = deleted?.['@odata.type'];
     if (!deleted || (typeof type === 'string' && type !== '#microsoft.graph.user')) return undefined;
-    return this.asked(idOrUserName, deleted, true, what);
+    return this.asked(idOrUserName, deleted, true, what, manager);
   }
 
   private async userAt(url: string, what: string): Promise<GraphUser | undefined> {
@@ -145,12 +148,12 @@ export class EntraSource implements IncrementalSource {
   }
 
   /** Another user than the one asked for (a proxy's cached answer, a bug) is a failed read, never this user. */
-  private asked(idOrUserName: string, user: GraphUser, deleted: boolean, what: string): SourceUser {
+  private asked(idOrUserName: string, user: GraphUser, deleted: boolean, what: string, managerExpanded: boolean): SourceUser {
     const asked = idOrUserName.toLowerCase();
     if (user.id.toLowerCase() !== asked && user.userPrincipalName?.toLowerCase() !== asked) {
       throw new SourceReadError(this.name, `${what} failed: Graph answered another user (id ${user.id}); nothing of this read is used`);
     }
-    return toSourceUser(asGraphObject(user), deleted);
+    return toSourceUser(asGraphObject(user), deleted, managerExpanded);
   }
 
   /**
@@ -293,7 +296,7 @@ export class EntraSource implements IncrementalSource {
 
   /** The deltaLink of `/users/delta?$deltatoken=latest` with the $select readUsers uses. */
   changeCursor(query: UserQuery): Promise<string> {
-    return takeChangeCursor(this.changeFeed, selectList(query.attributes));
+    return takeChangeCursor(this.changeFeed, selectList(query.attributes), readsManager(query.attributes) ? MANAGER_EXPAND : undefined);
   }
 
   /**
@@ -303,7 +306,7 @@ export class EntraSource implements IncrementalSource {
    * CursorExpiredError.
    */
   readUserChanges(query: UserQuery, cursor: string): IncrementalRead {
-    return readChanges(this.changeFeed, selectList(query.attributes), cursor, query.onRejected);
+    return readChanges(this.changeFeed, selectList(query.attributes), cursor, query.onRejected, readsManager(query.attributes) ? MANAGER_EXPAND : undefined);
   }
 
   /** @param withRoles read each assignment's appRoleId too (checked as a GUID) */
@@ -359,13 +362,13 @@ export class EntraSource implements IncrementalSource {
     return (hits[0] as { id: string }).id;
   }
 
-  private async *pages(firstUrl: string, deleted: boolean, onRejected: OnRejected): AsyncIterable<readonly SourceUser[]> {
+  private async *pages(firstUrl: string, deleted: boolean, onRejected: OnRejected, managerExpanded = false): AsyncIterable<readonly SourceUser[]> {
     let url: string | undefined = firstUrl;
     const listing = deleted ? 'deleted users' : 'users';
     for (let page = 1; url; page++) {
       const body: GraphPage = await this.page(url, `reading ${listing} (page ${page})`);
       const users = acceptItems(this.name, body.value, graphUserSchema, (item) => `${listing} page ${page}, item ${item}`, onRejected);
-      yield users.map((u) => toSourceUser(asGraphObject(u), deleted));
+      yield users.map((u) => toSourceUser(asGraphObject(u), deleted, managerExpanded));
       url = body['@odata.nextLink'];
     }
   }

@@ -27,11 +27,15 @@ export const graphUserSchema = z.looseObject({
   accountEnabled: z.boolean().nullish(),
   userPrincipalName: z.string().nullish(),
   onPremisesExtensionAttributes: z.record(z.string(), z.string().nullable()).nullish(),
+  /** `$expand=manager($select=id)`: the manager is a reference, so its id is all that is believed. */
+  manager: z.looseObject({ id }).nullish(),
 });
 
 /** A delta entry: a changed user, or `{ id, "@removed": { reason } }`. */
 export const graphDeltaEntrySchema = graphUserSchema.extend({
   '@removed': z.looseObject({ reason: z.string().optional() }).nullish(),
+  /** The manager reference when it changed in the round; a removed one is marked `@removed`. */
+  'manager@delta': z.array(z.looseObject({ id, '@removed': z.looseObject({ reason: z.string().optional() }).nullish() })).nullish(),
 });
 
 export const graphGroupSchema = z.looseObject({ id, displayName: z.string().nullish() });

@@ -8,8 +8,12 @@ import { z } from 'zod';
 const id = z.string({ error: 'no string id' }).min(1, { error: 'empty id' });
 /** The SDK's models are class instances: looseObject takes them, z.record would not. */
 const profile = z.looseObject({}, { error: 'profile is not an object' }).nullish();
+/** The user profile: `managerId` is the manager's Okta user id, which a manager mapping resolves as a reference. */
+const userProfile = z
+  .looseObject({ managerId: z.string({ error: 'profile.managerId is not a string' }).nullish() }, { error: 'profile is not an object' })
+  .nullish();
 
-export const oktaUserSchema = z.looseObject({ id, status: z.string({ error: 'status is not a string' }).nullish(), profile });
+export const oktaUserSchema = z.looseObject({ id, status: z.string({ error: 'status is not a string' }).nullish(), profile: userProfile });
 export const oktaGroupSchema = z.looseObject({ id, type: z.string({ error: 'type is not a string' }).nullish(), profile });
 
 /** Why `value` cannot be believed, or undefined when it can. */

@@ -60,6 +60,8 @@ export function toSourceUser(user: OktaUser, stagedUsers: StagedUsers): SourceUs
     const converted = toAttributeValue(value);
     if (converted !== undefined) attributes[name] = converted;
   }
+  // Okta leaves an unset managerId out; a user read in full has no manager then, which must remove the reference.
+  attributes.managerId ??= null;
   // The object's own fields win over a custom profile attribute of the same name.
   attributes.id = id;
   attributes.status = user.status ?? null;

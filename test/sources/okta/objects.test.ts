@@ -16,6 +16,8 @@ describe('problemWith', () => {
     [{ id: '00u1', status: 1 }, 'status: status is not a string'],
     // A string profile would otherwise be read character by character.
     [{ id: '00u1', profile: 'ada' }, 'profile: profile is not an object'],
+    // The manager is a reference by the manager's Okta id: anything but a string cannot name one.
+    [{ id: '00u1', profile: { managerId: 42 } }, 'profile.managerId: profile.managerId is not a string'],
   ])('refuses %j: %s', (user, problem) => {
     expect(problemWith(oktaUserSchema, user)).toBe(problem);
   });

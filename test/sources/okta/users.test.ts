@@ -41,8 +41,16 @@ describe('toSourceUser', () => {
         status: 'ACTIVE',
         login: 'a@example.com',
         nested: { a: [1, '2026-01-01T00:00:00.000Z'] },
+        managerId: null,
         lastUpdated: '2026-01-02T03:04:05.678Z',
       },
     });
+  });
+});
+
+describe('the manager', () => {
+  it('is the profile’s managerId, and null when Okta leaves it out, so a manager removed in Okta is removed in the app', () => {
+    expect(toSourceUser({ id: '00u1', status: 'ACTIVE', profile: { login: 'a', managerId: '00u2' } }, 'enabled').attributes.managerId).toBe('00u2');
+    expect(toSourceUser({ id: '00u1', status: 'ACTIVE', profile: { login: 'a' } }, 'enabled').attributes.managerId).toBeNull();
   });
 });
