@@ -35,6 +35,15 @@ export class PathSyntaxError extends Error {
   }
 }
 
+/** A path whose attribute already holds a value of another shape (see writePath). */
+export class PathShapeError extends Error {
+  constructor(readonly path: string, attribute: string, held: unknown) {
+    const shape = Array.isArray(held) ? 'a list (another mapping writes it with a [filter])' : held !== null && typeof held === 'object' ? 'an object (another mapping writes its sub-attributes)' : 'a single value (another mapping writes it whole)';
+    super(`"${path}" cannot be written: "${attribute}" already holds ${shape}; map the attribute one way only`);
+    this.name = 'PathShapeError';
+  }
+}
+
 const NAME = /^[A-Za-z$][\w$-]*$/;
 const FILTER = /^\s*([A-Za-z][\w-]*)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$/i;
 
@@ -131,8 +140,14 @@ function container(resource: ScimObject, path: TargetPath, create: boolean): Sci
 /** Writes `value` at `path`, creating the complex or multi-valued element it needs. */
 export function writePath(resource: ScimObject, path: TargetPath, value: ScimValue): void {
   const holder = container(resource, path, true) as ScimObject;
+  const current = holder[path.attribute];
+  // Two mappings that give one attribute two shapes (a list here, an object or a value there) would
+  // each overwrite the other's value in turn: refused, naming both, rather than clobbered silently.
+  if (path.filter ? current !== undefined && !Array.isArray(current) : path.subAttribute !== undefined && current !== undefined && !isObject(current)) {
+    throw new PathShapeError(path.text, path.attribute, current);
+  }
   if (path.filter) {
-    const list = Array.isArray(holder[path.attribute]) ? [...(holder[path.attribute] as ScimObject[])] : [];
+    const list = Array.isArray(current) ? [...(current as ScimObject[])] : [];
     let index = list.findIndex((e) => isObject(e) && matchesFilter(e, path.filter!));
     if (index === -1) {
       list.push(newElement(path, list.length === 0));
@@ -143,7 +158,6 @@ export function writePath(resource: ScimObject, path: TargetPath, value: ScimVal
     return;
   }
   if (path.subAttribute !== undefined) {
-    const current = holder[path.attribute];
     holder[path.attribute] = { ...(isObject(current) ? (current as ScimObject) : {}), [path.subAttribute]: value };
     return;
   }

@@ -75,3 +75,15 @@ describe('writePath / readPath', () => {
     });
   });
 });
+
+describe('writePath refuses to give one attribute two shapes', () => {
+  it('names the path and the shape the attribute already has', () => {
+    const resource: ScimObject = {};
+    writePath(resource, parseTargetPath('emails[type eq "work"].value'), 'a@x');
+    expect(() => writePath(resource, parseTargetPath('emails.value'), 'b@x')).toThrow(/"emails.value" cannot be written: "emails" already holds a list/);
+    expect(resource).toEqual({ emails: [{ primary: true, type: 'work', value: 'a@x' }] });
+    const other: ScimObject = { name: 'Ada' };
+    expect(() => writePath(other, parseTargetPath('name.givenName'), 'Ada')).toThrow(/already holds a single value/);
+  });
+});
+
