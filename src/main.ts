@@ -11,6 +11,7 @@ import { Command, Option } from 'commander';
 import { registerExpr } from './cli/commands/expr.js';
 import { registerPlan } from './cli/commands/plan.js';
 import { registerPreview } from './cli/commands/preview.js';
+import { registerReconcile } from './cli/commands/reconcile.js';
 import type { RootOptions } from './cli/commands/run.js';
 import { registerSchema } from './cli/commands/schema.js';
 import { registerStatus } from './cli/commands/status.js';
@@ -35,6 +36,7 @@ const program = new Command()
 registerValidate(program);
 registerPlan(program);
 registerPreview(program);
+registerReconcile(program);
 registerExpr(program);
 registerSchema(program);
 registerStatus(program);

@@ -57,9 +57,20 @@ async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<strin
     source = await createSource(sourceName, loaded.config.sources[sourceName]!);
     sources.set(sourceName, source);
   }
+  const client = createTargetClient(job, log);
+  try {
+    return await runCycle({ job, source, store, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options);
+  } finally {
+    // The client owns a keep-alive connection pool; a daemon runs a cycle every few minutes.
+    await client.close();
+  }
+}
+
+/** The job's SCIM client: one keep-alive pool as wide as the job's concurrency; the caller closes it. */
+export function createTargetClient(job: PreparedJob, log: Logger): ScimClient {
   const target = job.config.target;
   const jobLog = log.child({ job: job.config.name });
-  const client = new ScimClient({
+  return new ScimClient({
     baseUrl: target.url,
     token: target.token,
     concurrency: target.concurrency,
@@ -67,12 +78,6 @@ async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<strin
     maxRetries: target.maxRetries,
     onRetry: (e) => jobLog.warn({ method: e.method, path: e.path, status: e.status, waitMs: e.waitMs, attempt: e.attempt }, 'retrying SCIM request'),
   });
-  try {
-    return await runCycle({ job, source, store, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options);
-  } finally {
-    // The client owns a keep-alive connection pool; a daemon runs a cycle every few minutes.
-    await client.close();
-  }
 }
 
 /**
