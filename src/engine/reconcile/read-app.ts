@@ -61,27 +61,60 @@ class ListingRefused extends Error {
  * that listing would cost more requests than reading every linked object.
  */
 export async function readAppObjects(options: AppReadOptions, onObject: (object: ScimObject) => void): Promise<AppRead> {
-  const { client, resourceType } = options;
+  const { client } = options;
   const before = client.stats.requests;
-  const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const notes: string[] = [];
+  let attributes = options.attributes;
+  for (;;) {
+    try {
+      await list({ ...options, attributes }, onObject);
+      return { mode: 'listed', requests: client.stats.requests - before, ...(notes.length > 0 ? { reason: notes.join('; ') } : {}) };
+    } catch (error) {
+      if (error instanceof ListingRefused) {
+        await readById({ ...options, attributes }, onObject);
+        return { mode: 'by-id', reason: error.reason, requests: client.stats.requests - before };
+      }
+      const reason = refusal(error);
+      if (reason === undefined) throw error;
+      // Some apps refuse an `attributes=` they cannot project (an extension attribute, say): whole resources then.
+      if (attributes.length > 0 && error instanceof ScimRequestError && error.status === 400) {
+        notes.push(`the app refused attributes=${attributes.join(',')} (HTTP 400), so whole resources were read`);
+        attributes = [];
+        continue;
+      }
+      await readById({ ...options, attributes }, onObject);
+      return { mode: 'by-id', reason, requests: client.stats.requests - before };
+    }
+  }
+}
+
+/** One listing; a refusal of its first page is a ListingRefused-worthy ScimRequestError, thrown as is. */
+async function list(options: AppReadOptions, onObject: (object: ScimObject) => void): Promise<void> {
+  const { client, resourceType } = options;
   let pages = 0;
   try {
-    await client.listAll(resourceType, { attributes: options.attributes, pageSize }, (resources, page) => {
+    await client.listAll(resourceType, { attributes: options.attributes, pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE }, (resources, page) => {
       pages++;
       if (pages === 1) checkPageCap(resources.length, page.totalResults, options.linkedCount);
       for (const resource of resources) onObject(validated(resource, resourceType, `GET /${resourceType}`));
     });
-    return { mode: 'listed', requests: client.stats.requests - before };
   } catch (error) {
-    const reason = error instanceof ListingRefused ? error.reason : pages === 0 ? refusal(error) : undefined;
-    if (reason === undefined) throw error;
-    await readById(options, onObject);
-    return { mode: 'by-id', reason, requests: client.stats.requests - before };
+    // Only the first page may be refused: a listing that fails part way is a failed read.
+    if (pages > 0 && !(error instanceof ListingRefused)) throw new FailedRead(error);
+    throw error;
+  }
+}
+
+/** A listing that failed after its first page: never a reason to read differently. */
+class FailedRead extends Error {
+  constructor(readonly original: unknown) {
+    super(original instanceof Error ? original.message : String(original));
   }
 }
 
 /** Why a first page's error means the app does not list, or undefined for a real failure (which stays one). */
 function refusal(error: unknown): string | undefined {
+  if (error instanceof FailedRead) throw error.original;
   if (error instanceof ScimAuthError || !(error instanceof ScimRequestError)) return undefined;
   if (!CANNOT_LIST.has(error.status)) return undefined;
   return `the app refuses to list without a filter (HTTP ${error.status}${error.scimType ? ` ${error.scimType}` : ''})`;
@@ -93,31 +126,37 @@ function refusal(error: unknown): string | undefined {
  */
 function checkPageCap(returned: number, total: number | undefined, linked: number): void {
   // Without totalResults the listing's cost is unknown, and it goes on.
-  if (total === undefined || returned === 0 || returned >= total) return;
+  if (total === undefined || returned === 0 || returned >= total || linked === 0) return;
   const pages = Math.ceil(total / returned);
   if (pages > linked) throw new ListingRefused(`the app answers at most ${returned} objects per page: listing its ${total} would take ${pages} requests, more than reading the ${linked} linked ones by id`);
 }
 
 async function readById(options: AppReadOptions, onObject: (object: ScimObject) => void): Promise<void> {
   const { client, resourceType } = options;
-  const attributes = options.attributes.length > 0 ? `?attributes=${options.attributes.map(encodeURIComponent).join(',')}` : '';
+  const query = (attributes: readonly string[]) => (attributes.length > 0 ? `?attributes=${attributes.map(encodeURIComponent).join(',')}` : '');
+  let attributes = options.attributes;
   const window = new Window(options.window);
-  for (const targetId of options.linkedTargetIds()) {
-    await window.submit(async () => {
-      const path = `/${resourceType}/${encodeURIComponent(targetId)}${attributes}`;
-      try {
-        const response = await client.request('GET', path);
-        const context = { method: 'GET', path, status: response.status };
-        const id = resourceIdOf(response.body, context);
-        if (id !== targetId) throw new ScimResponseError('GET', path, response.status, `the app answered object ${id} for ${targetId}`);
-        onObject(validated({ ...(response.body as ScimObject), id }, resourceType, `GET ${path}`));
-      } catch (error) {
-        // Gone: reported missing by the classifier, which never saw it.
-        if (error instanceof ScimRequestError && error.status === 404) return;
-        throw error;
+  const read = async (targetId: string): Promise<void> => {
+    const asked = attributes;
+    const path = `/${resourceType}/${encodeURIComponent(targetId)}${query(asked)}`;
+    try {
+      const response = await client.request('GET', path);
+      const context = { method: 'GET', path, status: response.status };
+      const id = resourceIdOf(response.body, context);
+      if (id !== targetId) throw new ScimResponseError('GET', path, response.status, `the app answered object ${id} for ${targetId}`);
+      onObject(validated({ ...(response.body as ScimObject), id }, resourceType, `GET ${path}`));
+    } catch (error) {
+      // Gone: reported missing by the classifier, which never saw it.
+      if (error instanceof ScimRequestError && error.status === 404) return;
+      // An app that cannot project these attributes: whole objects from now on.
+      if (error instanceof ScimRequestError && error.status === 400 && asked.length > 0) {
+        attributes = [];
+        return read(targetId);
       }
-    });
-  }
+      throw error;
+    }
+  };
+  for (const targetId of options.linkedTargetIds()) await window.submit(() => read(targetId));
   await window.drain();
 }
 

@@ -118,6 +118,7 @@ async function reconcile(deps: ReconcileDependencies, options: ReconcileOptions,
     (account) => classifier.observeAccount(account),
   );
   if (userRead.mode === 'by-id') notes.push(`${userRead.reason}: each linked user was read by id, so accounts provisiond does not manage cannot be discovered on this app`);
+  else if (userRead.reason) notes.push(userRead.reason);
   const users = classifier.finish();
 
   let groups: ReturnType<typeof classifyGroups> | undefined;
@@ -133,6 +134,7 @@ async function reconcile(deps: ReconcileDependencies, options: ReconcileOptions,
       },
     );
     if (groupAppRead.mode === 'by-id') notes.push(`${groupAppRead.reason}: each provisioned group was read by id`);
+    else if (groupAppRead.reason) notes.push(groupAppRead.reason);
     groups = classifyGroups({ observed: groupRead.groups, groupLinks, userLinks, appGroups, ignore });
   }
   if (ignored.length > 0) notes.push(`not compared (jobs[].reconcile.ignore): ${ignored.join(', ')}`);
