@@ -85,7 +85,8 @@ function sameScalar(a: string | number | boolean, b: string | number | boolean, 
     if (typeof a === 'string') return caseExact ? a === b : a.toLowerCase() === (b as string).toLowerCase();
     return a === b;
   }
-  // Mixed types: a boolean or number against its string spelling.
+  // Mixed types: a boolean or number against its string spelling; a boolean is never a number.
+  if (typeof a !== 'string' && typeof b !== 'string') return false;
   const text = typeof a === 'string' ? a : (b as string);
   const other = typeof a === 'string' ? b : a;
   if (typeof other === 'boolean') return text.trim().toLowerCase() === String(other);
