@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { driftOf, ignoreSet, isCaseExact, scimEqual } from '../../../src/engine/reconcile/compare.js';
-import type { ScimValue } from '../../../src/mapping/paths.js';
+import type { ScimObject, ScimValue } from '../../../src/mapping/paths.js';
 
 const scalar = fc.oneof(fc.string({ maxLength: 8 }), fc.integer({ min: -5, max: 5 }), fc.boolean());
 const value: fc.Arbitrary<ScimValue> = fc.oneof(scalar, fc.array(scalar, { minLength: 1, maxLength: 4 }), fc.dictionary(fc.constantFrom('value', 'type', 'primary'), scalar, { minKeys: 1, maxKeys: 3 }));
@@ -66,7 +66,7 @@ describe('scimEqual', () => {
 });
 
 describe('driftOf', () => {
-  const account = {
+  const account: ScimObject = {
     id: '7',
     userName: 'Ada@Example.com',
     externalId: 'abc',
