@@ -87,7 +87,10 @@ describe('classifyGroups', () => {
       observed: [group('g1', 'Sales', ['ann', 'bob', 'nobody']), group('g2', 'Ops', []), group('g3', 'Gone', []), group('g4', 'New', [])],
       groupLinks: new Map(Object.entries({ g1: { targetId: 'a1', state: 'active', label: 'Sales' }, g2: { targetId: 'a2', state: 'active', label: 'Ops' }, g3: { targetId: 'a3', state: 'active', label: 'Gone' } })),
       userLinks,
-      appGroups: new Map<string, ScimObject>(Object.entries({ a1: { id: 'a1', displayName: 'sales', members: [{ value: 't-ann' }, { value: 't-cat' }, { value: 't-stranger' }] }, a2: { id: 'a2', displayName: 'Operations' } })),
+      appGroups: new Map<string, ScimObject>([
+        ['a1', { id: 'a1', displayName: 'sales', members: [{ value: 't-ann' }, { value: 't-cat' }, { value: 't-stranger' }] }],
+        ['a2', { id: 'a2', displayName: 'Operations' }],
+      ]),
       ignore: new Set(),
     });
     expect(result.membership).toEqual([
