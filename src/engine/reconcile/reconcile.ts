@@ -20,7 +20,7 @@ import { UserClassifier } from './classify-users.js';
 import { ignoreSet, isComparable } from './compare.js';
 import { readAppObjects, type AppRead } from './read-app.js';
 import { repair } from './repair.js';
-import { hasDrift, summaryOf, type ReconcileCounts, type ReconcileReport, type ReconcileSummary } from './report.js';
+import { hasDrift, summaryOf, type ReconcileCounts, type ReconcileReport } from './report.js';
 import type { ScimObject } from '../../mapping/paths.js';
 
 export interface ReconcileOptions {
@@ -64,17 +64,6 @@ export async function runReconcile(deps: ReconcileDependencies, options: Reconci
     log.error({ job: name, error: error instanceof Error ? error.message : String(error) }, 'could not record the reconcile result');
   }
   return report;
-}
-
-/** A job's last reconcile, as stored (status, metrics). */
-export function lastReconcile(store: StateStore, job: string): (ReconcileSummary & { finishedAt: string }) | undefined {
-  const row = store.reconcileResult(job);
-  if (!row) return undefined;
-  try {
-    return { ...(JSON.parse(row.summary) as ReconcileSummary), finishedAt: row.finishedAt };
-  } catch {
-    return undefined;
-  }
 }
 
 async function reconcile(deps: ReconcileDependencies, options: ReconcileOptions, started: Date): Promise<ReconcileReport> {

@@ -3,6 +3,7 @@
  * the state database keeps as a job's last result.
  */
 import type { ScimValue } from '../../mapping/paths.js';
+import type { StateStore } from '../../state/store.js';
 import type { AttributeDrift } from './compare.js';
 
 export type ReconciledKind = 'user' | 'group';
@@ -148,6 +149,17 @@ export function summaryOf(report: ReconcileReport): ReconcileSummary {
     ...(report.repair ? { repair: report.repair } : {}),
     ...(report.errors.length > 0 ? { error: report.errors.join('; ') } : {}),
   };
+}
+
+/** A job's last reconcile, as stored (status, metrics). */
+export function lastReconcile(store: StateStore, job: string): (ReconcileSummary & { finishedAt: string }) | undefined {
+  const row = store.reconcileResult(job);
+  if (!row) return undefined;
+  try {
+    return { ...(JSON.parse(row.summary) as ReconcileSummary), finishedAt: row.finishedAt };
+  } catch {
+    return undefined;
+  }
 }
 
 export type { AttributeDrift, ScimValue };
