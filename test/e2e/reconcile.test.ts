@@ -108,22 +108,21 @@ describe('provisiond reconcile', () => {
     expect(report?.pendingCreate).toEqual([]);
     expect(writes(await env.scimRequests())).toEqual([]);
 
-    // The human table says the same.
-    const human = await env.runCli(['reconcile', '--job', 'app', '--config', config]);
-    expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(/drifted\s+user\s+ann@reconcile\.example\s+\S+\s+title: app "Hacker", desired "Engineer"/);
-    expect(human.stdout).toMatch(/missing\s+user\s+bob@reconcile\.example/);
-    expect(human.stdout).toMatch(/unmanaged\s+user\s+DAN@reconcile\.example\s+\S+\s+matches source user dan@reconcile\.example by userName/);
-    expect(human.stdout).toContain('Summary: 1 in sync, 1 drifted, 1 missing in the app, 1 group(s) with membership drift, 2 unmanaged (1 matching a source user), 0 pending create');
   });
 
   it('--repair restores the attribute, re-creates the missing user, removes the stranger from the group, and leaves both unmanaged accounts alone', async () => {
     const local = (await env.scimUsers()).find((u) => u.userName === 'local@reconcile.example')!;
     const dan = (await appUser('dan'))!;
     await env.clearScimRequests();
-    const { run, report } = await reconcile(['--repair']);
+    // The human table this time: the same findings, then what the repair did.
+    const run = await env.runCli(['reconcile', '--job', 'app', '--repair', '--config', config]);
     expect(run.code, run.stderr).toBe(0);
-    expect(report?.repair).toMatchObject({ updated: 1, recreated: 1, membersRemoved: 1, adopted: 0, failed: 0 });
+    expect(run.stdout).toMatch(/drifted\s+user\s+ann@reconcile\.example\s+\S+\s+title: app "Hacker", desired "Engineer"/);
+    expect(run.stdout).toMatch(/missing\s+user\s+bob@reconcile\.example\s+\S+\s+gone from the app/);
+    expect(run.stdout).toMatch(/members\s+group\s+Sales\s+\S+\s+added in the app: /);
+    expect(run.stdout).toMatch(/unmanaged\s+user\s+DAN@reconcile\.example\s+\S+\s+matches source user dan@reconcile\.example by userName/);
+    expect(run.stdout).toContain('Summary: 1 in sync, 1 drifted, 1 missing in the app, 1 group(s) with membership drift, 2 unmanaged (1 matching a source user), 0 pending create');
+    expect(run.stdout).toContain('Repair: 1 updated, 1 re-created, 0 re-linked, 0 adopted, 0 member(s) added, 1 removed, 0 group(s) re-created, 0 failed');
     const sent = writes(await env.scimRequests());
     expect(sent.filter((r) => r.path.includes(String(local.id)) || r.path.includes(String(dan.id)))).toEqual([]);
     expect((await appUser('ann'))?.title).toBe('Engineer');
