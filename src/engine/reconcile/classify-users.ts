@@ -7,7 +7,7 @@
 import type { DeprovisionRules } from '../../config/schema.js';
 import type { MappedObject } from '../../mapping/map.js';
 import type { ScimObject, ScimValue } from '../../mapping/paths.js';
-import type { LinkEntry } from '../../state/store.js';
+import { hashAttributes, type LinkEntry } from '../../state/store.js';
 import { matchKey, valuesAt } from '../first-contact.js';
 import { desiredAttributes, type MatchQuery, type ObservedUser } from '../plan.js';
 import { driftOf } from './compare.js';
@@ -35,9 +35,26 @@ export interface UserClassification {
   readonly appUsers: number;
 }
 
+/**
+ * How a source user's desired state is kept until its account streams by. Most linked users want
+ * exactly what the snapshot recorded (their hash says so): for them only the match values and
+ * create-only values are kept, and the attributes are read back from the snapshot when needed.
+ */
+interface StoredDesired {
+  readonly label: string;
+  readonly match: readonly MatchQuery[];
+  /** Not provisioned (any more): what the app should show, if anything. */
+  readonly fixed?: Record<string, ScimValue>;
+  readonly mapped?: MappedObject;
+  /** As the snapshot: the link's recorded attributes are the desired ones. */
+  readonly asRecorded?: { readonly createOnly: MappedObject['createOnly'] };
+}
+
 export interface UserClassifierOptions {
   /** The snapshot's user links: source id → entry. */
   readonly links: ReadonlyMap<string, LinkEntry>;
+  /** A link's recorded attributes (read from the snapshot on demand). */
+  readonly recorded: (sourceId: string) => Readonly<Record<string, ScimValue>> | undefined;
   readonly matchAttributes: readonly string[];
   readonly ignore: ReadonlySet<string>;
   readonly rules: DeprovisionRules;
@@ -76,22 +93,25 @@ export class UserClassifier {
     this.sourceUsers++;
     const link = this.options.links.get(user.sourceId);
     const live = link && link.state !== 'deleted';
+    const keep = (stored: StoredDesired) => this.desired.set(user.sourceId, JSON.stringify(stored));
     if (user.status !== 'active') {
       if (!live) return;
       // Linked but not provisioned any more: a disabled account is what the rules want, or nothing.
-      const desired: DesiredUser = this.options.rules[user.status] === 'disable' && link.state === 'disabled'
-        ? { label: user.label, attributes: { active: false }, match: user.match }
-        : { label: user.label, match: user.match };
-      this.desired.set(user.sourceId, JSON.stringify(desired));
+      const disabled = this.options.rules[user.status] === 'disable' && link.state === 'disabled';
+      keep({ label: user.label, match: user.match, ...(disabled ? { fixed: { active: false } } : {}) });
       return;
     }
     if (!user.mapped.ok) {
       this.skipped++;
-      if (live) this.desired.set(user.sourceId, JSON.stringify({ label: user.label, match: user.match } satisfies DesiredUser));
+      if (live) keep({ label: user.label, match: user.match });
       return;
     }
-    const desired: DesiredUser = { label: user.label, attributes: desiredAttributes(user.mapped.value), mapped: user.mapped.value, match: user.match };
-    this.desired.set(user.sourceId, JSON.stringify(desired));
+    const mapped = user.mapped.value;
+    if (live && link.state === 'active' && hashAttributes(desiredAttributes(mapped)) === link.hash) {
+      keep({ label: user.label, match: user.match, asRecorded: { createOnly: mapped.createOnly } });
+      return;
+    }
+    keep({ label: user.label, match: user.match, mapped });
     if (live) return;
     this.unlinked.set(user.sourceId, user.label);
     for (const query of user.match) {
@@ -122,10 +142,21 @@ export class UserClassifier {
     else this.drifted.push({ kind: 'user', sourceId, targetId, label: desired.label, attributes: drift });
   }
 
-  /** The desired state of a source user, for repairs. */
+  /** The desired state of a source user, for the comparison and for repairs. */
   desiredOf(sourceId: string): DesiredUser | undefined {
     const text = this.desired.get(sourceId);
-    return text === undefined ? undefined : (JSON.parse(text) as DesiredUser);
+    if (text === undefined) return undefined;
+    const stored = JSON.parse(text) as StoredDesired;
+    const base = { label: stored.label, match: stored.match };
+    if (stored.fixed) return { ...base, attributes: stored.fixed };
+    if (stored.mapped) return { ...base, attributes: desiredAttributes(stored.mapped), mapped: stored.mapped };
+    if (stored.asRecorded) {
+      const recorded = this.options.recorded(sourceId);
+      if (!recorded) return base;
+      const attributes = { ...recorded };
+      return { ...base, attributes, mapped: { attributes, createOnly: stored.asRecorded.createOnly } };
+    }
+    return base;
   }
 
   /**

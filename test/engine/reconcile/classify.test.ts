@@ -5,7 +5,7 @@ import { UserClassifier } from '../../../src/engine/reconcile/classify-users.js'
 import type { ObservedUser } from '../../../src/engine/plan.js';
 import type { UserStatus } from '../../../src/engine/scope.js';
 import type { ScimObject } from '../../../src/mapping/paths.js';
-import type { LinkEntry } from '../../../src/state/store.js';
+import { hashAttributes, type LinkEntry } from '../../../src/state/store.js';
 
 const rules = { outOfScope: 'disable', disabled: 'disable', softDeleted: 'disable', hardDeleted: 'delete' } as const;
 
@@ -23,7 +23,7 @@ const link = (targetId: string, state: LinkEntry['state'] = 'active'): LinkEntry
 const account = (id: string, userName: string, extra: Record<string, unknown> = {}) => ({ id, userName, title: 'Engineer', active: true, ...extra });
 
 function classify(users: ObservedUser[], links: Record<string, LinkEntry>, accounts: Record<string, unknown>[]) {
-  const classifier = new UserClassifier({ links: new Map(Object.entries(links)), matchAttributes: ['userName'], ignore: new Set(), rules });
+  const classifier = new UserClassifier({ links: new Map(Object.entries(links)), recorded: () => undefined, matchAttributes: ['userName'], ignore: new Set(), rules });
   for (const u of users) classifier.addSourceUser(u);
   for (const a of accounts) classifier.observeAccount(a as never);
   return classifier.finish();
@@ -69,6 +69,27 @@ describe('UserClassifier', () => {
       expect.objectContaining({ targetId: 't-shared', matchesSourceUser: false }),
     ]);
     expect(result.pendingCreate.map((p) => p.sourceId)).toEqual(['twin', 'other']);
+  });
+});
+
+describe('UserClassifier, users as the snapshot recorded them', () => {
+  it('keeps only match values for a user whose desired state hashes to the snapshot, and reads the attributes back to compare', () => {
+    const ann = user('ann');
+    const desired = { ...(ann.mapped.ok ? ann.mapped.value.attributes : {}), active: true };
+    const reads: string[] = [];
+    const classifier = new UserClassifier({
+      links: new Map([['ann', { ...link('t-ann'), hash: hashAttributes(desired) }]]),
+      recorded: (sourceId) => (reads.push(sourceId), desired),
+      matchAttributes: ['userName'],
+      ignore: new Set(),
+      rules,
+    });
+    classifier.addSourceUser(ann);
+    classifier.observeAccount({ id: 't-ann', userName: 'ann@x.example', title: 'Hacker', active: true });
+    const result = classifier.finish();
+    expect(reads).toEqual(['ann']);
+    expect(result.drifted).toEqual([expect.objectContaining({ sourceId: 'ann', attributes: [{ path: 'title', app: 'Hacker', desired: 'Engineer' }] })]);
+    expect(classifier.desiredOf('ann')?.mapped?.attributes).toEqual(desired);
   });
 });
 
