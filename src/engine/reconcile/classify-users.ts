@@ -74,7 +74,8 @@ export class UserClassifier {
   /** Match key → unlinked, in-scope source users (for unmanaged accounts). */
   private readonly unlinkedIndex = new Map<string, string[]>();
   private readonly unlinked = new Map<string, string>();
-  private readonly seen = new Set<string>();
+  /** Linked users whose account was seen and whose desired state is kept (drifted: for repairs). */
+  private readonly seenAndKept = new Set<string>();
   private readonly matchedUnlinked = new Set<string>();
   private readonly drifted: DriftedObject[] = [];
   private readonly unmanaged: UnmanagedCandidate[] = [];
@@ -131,15 +132,17 @@ export class UserClassifier {
       this.unmanaged.push(this.classifyUnmanaged(account, targetId));
       return;
     }
-    this.seen.add(sourceId);
     const desired = this.desiredOf(sourceId);
-    if (!desired?.attributes) {
-      this.notCompared++;
+    const drift = desired?.attributes ? driftOf(account, desired.attributes, this.options.ignore) : [];
+    if (!desired?.attributes) this.notCompared++;
+    else if (drift.length === 0) this.inSync++;
+    else {
+      this.drifted.push({ kind: 'user', sourceId, targetId, label: desired.label, attributes: drift });
+      this.seenAndKept.add(sourceId);
       return;
     }
-    const drift = driftOf(account, desired.attributes, this.options.ignore);
-    if (drift.length === 0) this.inSync++;
-    else this.drifted.push({ kind: 'user', sourceId, targetId, label: desired.label, attributes: drift });
+    // Seen and settled: its desired state is not needed any more (memory is freed as the listing goes).
+    this.desired.delete(sourceId);
   }
 
   /** The desired state of a source user, for the comparison and for repairs. */
@@ -167,7 +170,8 @@ export class UserClassifier {
     const missingInApp: MissingObject[] = [];
     const missingKeys = new Map<string, number>();
     for (const [sourceId, entry] of this.options.links) {
-      if (entry.state === 'deleted' || this.seen.has(sourceId)) continue;
+      // Seen accounts dropped their desired state, or kept it as drifted; never-expected ones had none.
+      if (entry.state === 'deleted' || !this.desired.has(sourceId) || this.seenAndKept.has(sourceId)) continue;
       const desired = this.desiredOf(sourceId);
       // A linked user the source no longer has, or one being deprovisioned, is not expected in the app.
       if (!desired?.attributes) continue;

@@ -10,7 +10,7 @@
  * - A boolean or number the app answers as a string ("True", "42") is the same value: apps
  *   tested against Entra's legacy shapes store what Entra sent.
  */
-import { parseTargetPath, readPath, type ScimObject, type ScimValue } from '../../mapping/paths.js';
+import { parseTargetPath, readPath, type ScimObject, type ScimValue, type TargetPath } from '../../mapping/paths.js';
 
 /** Leaf attribute names RFC 7643 defines with caseExact: true. */
 const CASE_EXACT = new Set(['id', 'externalid', '$ref']);
@@ -18,27 +18,40 @@ const CASE_EXACT = new Set(['id', 'externalid', '$ref']);
 /** Attributes an app never returns (RFC 7643 `returned: never`): comparing them would report drift forever. */
 const NEVER_RETURNED = new Set(['password']);
 
-/** The leaf attribute of a target path text (`emails[type eq "work"].value` → `value`, `urn:…:User:department` → `department`). */
-export function leafOf(path: string): string {
+interface PathFacts {
+  readonly parsed?: TargetPath;
+  readonly caseExact: boolean;
+  readonly comparable: boolean;
+}
+
+/**
+ * A job has a dozen mapped paths and reconcile compares them for every account: each is parsed
+ * once, not 100,000 times. Bounded, in case paths come from somewhere less tame.
+ */
+const FACTS = new Map<string, PathFacts>();
+const MAX_FACTS = 1_000;
+
+function factsOf(path: string): PathFacts {
+  let facts = FACTS.get(path);
+  if (facts) return facts;
   try {
     const parsed = parseTargetPath(path);
-    return (parsed.subAttribute ?? parsed.attribute).toLowerCase();
+    facts = { parsed, caseExact: CASE_EXACT.has((parsed.subAttribute ?? parsed.attribute).toLowerCase()), comparable: !NEVER_RETURNED.has(parsed.attribute.toLowerCase()) };
   } catch {
-    return path.toLowerCase();
+    facts = { caseExact: CASE_EXACT.has(path.toLowerCase()), comparable: false };
   }
+  if (FACTS.size >= MAX_FACTS) FACTS.clear();
+  FACTS.set(path, facts);
+  return facts;
 }
 
 export function isCaseExact(path: string): boolean {
-  return CASE_EXACT.has(leafOf(path));
+  return factsOf(path).caseExact;
 }
 
-/** Whether reconcile can compare this attribute at all. */
+/** Whether reconcile can compare this attribute at all (a password, which apps never return, cannot). */
 export function isComparable(path: string): boolean {
-  try {
-    return !NEVER_RETURNED.has(parseTargetPath(path).attribute.toLowerCase());
-  } catch {
-    return false;
-  }
+  return factsOf(path).comparable;
 }
 
 /** Whether the app's value is the desired one, as SCIM compares them. */
@@ -109,9 +122,10 @@ export interface AttributeDrift {
 export function driftOf(account: ScimObject, desired: Readonly<Record<string, ScimValue>>, ignore: ReadonlySet<string>): AttributeDrift[] {
   const drift: AttributeDrift[] = [];
   for (const [path, value] of Object.entries(desired)) {
-    if (ignore.has(path.toLowerCase()) || !isComparable(path)) continue;
-    const held = readPath(account, parseTargetPath(path));
-    if (!scimEqual(held, value, isCaseExact(path))) drift.push({ path, app: held ?? null, desired: value });
+    const facts = factsOf(path);
+    if (!facts.comparable || !facts.parsed || ignore.has(path.toLowerCase())) continue;
+    const held = readPath(account, facts.parsed);
+    if (!scimEqual(held, value, facts.caseExact)) drift.push({ path, app: held ?? null, desired: value });
   }
   return drift;
 }

@@ -14,7 +14,7 @@ import { Window } from '../window.js';
 /** Answers to an unfiltered GET that mean "this app does not list" (RFC 7644 §3.4.2 lets a provider refuse, e.g. 400 tooMany). */
 const CANNOT_LIST = new Set([400, 403, 404, 405, 501]);
 
-const DEFAULT_PAGE_SIZE = 1000;
+const DEFAULT_PAGE_SIZE = 500;
 
 /** The attributes reconcile reads from each user; each is optional, but what is there must have its SCIM type. */
 const userSchema = z.looseObject({
