@@ -10,6 +10,8 @@
  *   changed      1% of the users changed in the directory, then a sync
  *   kill         a first sync killed with SIGKILL halfway, then restarted: every user exactly once
  *   groups       G groups × 20 members (default 5,000 at 100k users, else off): first sync, then a no-change sync
+ *   reconcile    `provisiond reconcile` of the main app after 100 users were edited in the app: N accounts
+ *                listed, compared with a full directory read; checks that exactly the 100 are drifted
  *
  * and a ceiling: a bare HTTP loop posting the same bodies at the same concurrency, before and
  * after the runs. Reported per scenario: wall time (process start included), SCIM requests,
@@ -30,7 +32,7 @@ const ROOT = resolve(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'main.js');
 // The fakes and the ceiling loop are built beside the product (npm run build:dev), not into it.
 const DEV_DIST = join(ROOT, 'dist-dev');
-const SCENARIOS = ['initial', 'incremental', 'full', 'changed', 'kill', 'groups'] as const;
+const SCENARIOS = ['initial', 'incremental', 'full', 'changed', 'kill', 'groups', 'reconcile'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 interface Options {
@@ -204,7 +206,7 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
     const main = await startScim();
     const mainConfig = configFor('main', main.info, false);
     const want = (s: Scenario): boolean => options.scenarios.has(s);
-    const needsInitial = want('initial') || want('incremental') || want('full') || want('changed');
+    const needsInitial = want('initial') || want('incremental') || want('full') || want('changed') || want('reconcile');
     let initialWallMs: number | undefined;
     if (needsInitial) {
       const initial = await sync('initial', mainConfig, main.info);
@@ -213,7 +215,7 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
       record('initial', initial, checks);
       if (initial.timedOut) {
         console.log('the initial sync did not finish: the scenarios that build on it are skipped');
-        for (const s of ['incremental', 'full', 'changed', 'kill', 'groups'] as const) (options.scenarios as Set<Scenario>).delete(s);
+        for (const s of ['incremental', 'full', 'changed', 'kill', 'groups', 'reconcile'] as const) (options.scenarios as Set<Scenario>).delete(s);
       } else {
         initialWallMs = initial.run.wallMs;
       }
@@ -224,6 +226,24 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
       const changed = await changeUsers(https, graphInfo, options.users);
       const outcome = await sync('changed', mainConfig, main.info);
       record('1% changed', outcome, { changedInDirectory: changed, patches: outcome.stats.byRoute['PATCH /Users/:id'] ?? 0 });
+    }
+    if (want('reconcile')) {
+      const edited = await editInApp(main.info, scimToken, options.users, 100);
+      await fetch(`${main.info.adminUrl}/stats`, { method: 'DELETE' });
+      const logFile = join(logs, 'reconcile.log');
+      const args = ['reconcile', '--job', 'bench', '--detailed-exitcode', '--config', mainConfig];
+      const started = performance.now();
+      const run = await runTimed(CLI, { args, env: cliEnv, cwd: dir, logFile, killWhen: async () => options.timeoutMs > 0 && performance.now() - started > options.timeoutMs });
+      const stats = await scimStats(main.info);
+      const summary = reconcileSummary(logFile);
+      const counts = (summary?.['counts'] ?? {}) as Record<string, number>;
+      record('reconcile (100 edited in the app)', { run, stats, ...(summary ? { cycle: summary } : {}), timedOut: false }, {
+        editedInApp: edited,
+        appUsers: counts['appUsers'],
+        inSync: counts['inSync'],
+        drifted: counts['drifted'],
+        exactlyTheEdited: counts['drifted'] === edited && counts['missingInApp'] === 0 && counts['unmanaged'] === 0 && run.code === 2,
+      });
     }
     await main.stop();
 
@@ -369,6 +389,37 @@ async function changeUsers(https: HttpsJson, graph: GraphInfo, users: number): P
     }),
   );
   return ids.length;
+}
+
+/** Edits the title of `count` users spread over the directory directly in the app (a SCIM PATCH, as its admin UI would); returns how many. */
+async function editInApp(scim: ScimInfo, token: string, users: number, count: number): Promise<number> {
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/scim+json' };
+  let edited = 0;
+  for (let n = 0; n < count; n++) {
+    const i = Math.floor((n * users) / count) + 1;
+    const filter = encodeURIComponent(`userName eq "${graphUser(Math.min(i, users - 1)).userPrincipalName}"`);
+    const found = (await (await fetch(`${scim.url}/Users?filter=${filter}&attributes=id`, { headers })).json()) as { Resources?: { id: string }[] };
+    const id = found.Resources?.[0]?.id;
+    if (!id) continue;
+    const body = { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'title', value: `Edited in the app ${n}` }] };
+    const response = await fetch(`${scim.url}/Users/${id}`, { method: 'PATCH', headers, body: JSON.stringify(body) });
+    if (response.ok) edited++;
+  }
+  return edited;
+}
+
+/** The `reconcile …` summary log line (stderr, in the run's log file). */
+function reconcileSummary(logFile: string): Record<string, unknown> | undefined {
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.startsWith('{') || !line.includes('"reconcile ')) continue;
+    try {
+      const record = JSON.parse(line) as Record<string, unknown>;
+      if (typeof record['msg'] === 'string' && record['msg'].startsWith('reconcile ')) return pickCycle(record);
+    } catch {
+      // not a log record
+    }
+  }
+  return undefined;
 }
 
 /** The attribute paths provisiond sent for user 0 against those of the ceiling's body for it. */

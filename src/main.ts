@@ -13,6 +13,7 @@ import { registerExpr } from './cli/commands/expr.js';
 import { registerHealthcheck } from './cli/commands/healthcheck.js';
 import { registerPlan } from './cli/commands/plan.js';
 import { registerPreview } from './cli/commands/preview.js';
+import { registerReconcile } from './cli/commands/reconcile.js';
 import { registerReset } from './cli/commands/reset.js';
 import type { RootOptions } from './cli/commands/run.js';
 import { registerSchema } from './cli/commands/schema.js';
@@ -53,6 +54,7 @@ const program = new Command()
 registerValidate(program);
 registerPlan(program);
 registerPreview(program);
+registerReconcile(program);
 registerExpr(program);
 registerSchema(program);
 registerStatus(program);

@@ -207,7 +207,8 @@ function project(resource: JsonObject, params: URLSearchParams): JsonObject {
   const attributes = params.get('attributes');
   const excluded = params.get('excludedAttributes');
   if (!attributes && !excluded) return resource;
-  const names = (text: string) => new Set(text.split(',').map((a) => a.trim().split('.')[0]!.toLowerCase()).filter(Boolean));
+  // An extension attribute (urn:…:2.0:User:department) keeps its dots: its schema URN has some.
+  const names = (text: string) => new Set(text.split(',').map((a) => (a.trim().startsWith('urn:') ? a.trim() : a.trim().split('.')[0]!).toLowerCase()).filter(Boolean));
   if (attributes) {
     const wanted = names(attributes);
     wanted.add('id');

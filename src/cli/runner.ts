@@ -58,7 +58,7 @@ async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<strin
     source = await createSource(sourceName, loaded.config.sources[sourceName]!);
     sources.set(sourceName, source);
   }
-  const client = clientFor(job, log);
+  const client = createTargetClient(job, log);
   try {
     return await runCycle({ job, source, store, client, log, env: realEnvironment, fullSyncEvery: loaded.config.schedule.fullSyncEvery }, options);
   } finally {
@@ -67,7 +67,8 @@ async function runJob(loaded: LoadedConfig, job: PreparedJob, sources: Map<strin
   }
 }
 
-function clientFor(job: PreparedJob, log: Logger): ScimClient {
+/** The job's SCIM client: one keep-alive pool as wide as the job's concurrency; the caller closes it. */
+export function createTargetClient(job: PreparedJob, log: Logger): ScimClient {
   const target = job.config.target;
   const jobLog = log.child({ job: job.config.name });
   return new ScimClient({
@@ -79,6 +80,7 @@ function clientFor(job: PreparedJob, log: Logger): ScimClient {
     onRetry: (e) => jobLog.warn({ method: e.method, path: e.path, status: e.status, waitMs: e.waitMs, attempt: e.attempt }, 'retrying SCIM request'),
   });
 }
+
 
 /**
  * Provision on demand: one user of one job, now (the caller holds the job's lease). A source that
@@ -93,7 +95,7 @@ export async function provisionUser(loaded: LoadedConfig, jobName: string, user:
   } catch (error) {
     return failedOnDemand(jobName, user, sourceName, `the source could not be set up: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const client = clientFor(job, log);
+  const client = createTargetClient(job, log);
   try {
     return await provisionOnDemand({ job, source, store, client, log, env: realEnvironment }, user);
   } finally {

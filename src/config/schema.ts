@@ -57,6 +57,7 @@ const scheduleSchema = z
       .optional()
       .describe('Time zone of cron expressions (default: the process time zone, UTC in the container image)'),
     fullSyncEvery: duration.default(24 * 3_600_000),
+    reconcileEvery: duration.optional().describe('How often the daemon reconciles each job with what its app really holds (a report, or a repair with jobs[].reconcile.repair); off by default'),
   })
   .superRefine(atMostOneTrigger)
   .transform((schedule) => (schedule.every === undefined && schedule.cron === undefined ? { ...schedule, every: DEFAULT_SCHEDULE_EVERY_MS } : schedule));
@@ -246,6 +247,13 @@ const jobSchema = z.strictObject({
       .default({ outOfScope: 'disable', disabled: 'disable', softDeleted: 'disable', hardDeleted: 'delete' }),
   }),
   groups: z.union([z.literal(false), groupsSchema]).default(false),
+  reconcile: z
+    .strictObject({
+      ignore: z.array(nonEmpty).default([]).describe('Target attribute paths reconcile never reports as drift (attributes the app rewrites, e.g. a reformatted phone number)'),
+      repair: z.boolean().default(false).describe('Scheduled reconciliation (schedule.reconcileEvery) repairs drift and missing objects instead of only reporting them'),
+    })
+    .default({ ignore: [], repair: false })
+    .describe('provisiond reconcile: compare the app with the desired state'),
   safety: z
     .strictObject({
       maxDeletes: countOrPercent.default('5%').describe('Most disables plus deletes one cycle may send: a count, or a percentage of the linked objects that never allows fewer than 10'),

@@ -28,6 +28,9 @@ export interface JobRunOptions {
   readonly full?: boolean;
 }
 
+/** Runs one scheduled reconcile of one job (report, or repair with jobs[].reconcile.repair); a seam for tests. */
+export type RunReconcile = (loaded: LoadedConfig, job: string) => Promise<{ readonly outcome: string }>;
+
 /** This daemon cannot run a requested cycle now (POST /sync answers 503). */
 export class UnavailableError extends Error {
   override name = 'UnavailableError';
@@ -49,6 +52,8 @@ export interface CycleCoordinatorDependencies {
   readonly runJob: RunJob;
   /** Provision on demand (POST /sync with a user); without it, such requests are refused. */
   readonly runUser?: RunUser;
+  /** Scheduled reconciliation (schedule.reconcileEvery). */
+  readonly runReconcile?: RunReconcile;
   readonly metrics?: DaemonMetrics;
   /** Told after each cycle of a job, e.g. to log its next run. */
   readonly onCycleEnd?: (job: string) => void;
@@ -63,6 +68,8 @@ interface Lane {
 export class CycleCoordinator {
   private readonly lanes = new Map<string, Lane>();
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Jobs with a reconcile queued or running. */
+  private readonly reconciling = new Set<string>();
   private readonly stopping = new AbortController();
 
   constructor(private readonly deps: CycleCoordinatorDependencies) {}
@@ -78,6 +85,54 @@ export class CycleCoordinator {
     this.enqueue(job, 'scheduled', { allowDeletes: false, force: false }).catch((error: unknown) => {
       if (!(error instanceof ShuttingDownError)) this.deps.log.error({ job, error: messageOf(error) }, 'scheduled cycle could not run');
     });
+  }
+
+  /**
+   * A scheduled reconcile: queued behind the job's running cycle (a reconcile beside a cycle would
+   * see half its work), skipped while an earlier reconcile of the job is still queued or running.
+   */
+  scheduledReconcile(job: string): void {
+    const run = this.deps.runReconcile;
+    if (this.stopping.signal.aborted || !run) return;
+    if (this.reconciling.has(job)) {
+      this.deps.log.warn({ job }, 'the previous reconcile of this job is still running; skipping this scheduled start');
+      return;
+    }
+    this.reconciling.add(job);
+    const lane = this.lane(job);
+    lane.size++;
+    const task = lane.tail.then(() => this.reconcileOne(job, run));
+    lane.tail = task.then(
+      () => lane.size--,
+      () => lane.size--,
+    );
+    task
+      .catch((error: unknown) => {
+        if (!(error instanceof ShuttingDownError)) this.deps.log.error({ job, error: messageOf(error) }, 'scheduled reconcile could not run');
+      })
+      .finally(() => this.reconciling.delete(job));
+  }
+
+  private async reconcileOne(job: string, run: RunReconcile): Promise<void> {
+    const { leases, log } = this.deps;
+    if (this.stopping.signal.aborted) throw new ShuttingDownError();
+    const loaded = this.deps.config();
+    if (!loaded.jobs.some((j) => j.config.name === job)) return;
+    const lease = jobLeaseName(job);
+    const attempt = leases.tryAcquire(lease);
+    if (!attempt.acquired) {
+      log.info({ job, holder: describeHolder(attempt.current) }, 'another process is running this job; skipping this scheduled reconcile');
+      return;
+    }
+    log.info({ job, trigger: 'scheduled' }, 'reconcile starting');
+    const running = run(loaded, job);
+    this.inFlight.set(job, running);
+    try {
+      await running;
+    } finally {
+      this.inFlight.delete(job);
+      leases.release(lease);
+    }
   }
 
   /** A requested cycle of each selected job, each after the job's current cycle. Throws UsageError for an unknown job. */

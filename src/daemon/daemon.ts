@@ -6,11 +6,12 @@
 import { ConfigError } from '../config/errors.js';
 import { loadConfigFile, type LoadedConfig } from '../config/load.js';
 import { provisionUser, runJobs } from '../cli/runner.js';
+import { reconcileJob } from '../cli/reconcile-runner.js';
 import { loadSourceAdapters } from '../sources/index.js';
 import type { Logger } from '../log.js';
 import { StateStore } from '../state/store.js';
 import { watchConfigFile } from './config-watch.js';
-import { CycleCoordinator, UnavailableError, type RunJob, type RunUser } from './cycles.js';
+import { CycleCoordinator, UnavailableError, type RunJob, type RunReconcile, type RunUser } from './cycles.js';
 import { startHttpServer, type DaemonHttpServer, type Readiness } from './http.js';
 import { currentProcessOwner, DAEMON_LEASE, describeHolder, Leases, type LeaseTiming } from './lock.js';
 import { DaemonMetrics } from './metrics.js';
@@ -24,6 +25,7 @@ export interface DaemonOptions {
   readonly exit?: (code: number) => void;
   readonly runJob?: RunJob;
   readonly runUser?: RunUser;
+  readonly runReconcile?: RunReconcile;
   readonly leaseTiming?: LeaseTiming;
 }
 
@@ -54,6 +56,13 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     });
 
   const runUser: RunUser = options.runUser ?? ((loaded, job, user) => provisionUser(loaded, job, user, log, store));
+  const runReconcile: RunReconcile =
+    options.runReconcile ??
+    (async (loaded, name) => {
+      const job = loaded.jobs.find((j) => j.config.name === name);
+      if (!job) throw new Error(`job ${name} is not in the config`);
+      return reconcileJob(loaded, job, { repair: job.config.reconcile.repair, adopt: false }, log, store);
+    });
 
   let servingDatabase = false;
   let stopping = false;
@@ -73,6 +82,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     log,
     runJob,
     runUser,
+    runReconcile,
     metrics,
     onCycleEnd: (job) => {
       const next = scheduler.nextRun(job);
@@ -81,6 +91,8 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     },
   });
   const scheduler: Scheduler = new Scheduler((job) => coordinator.scheduled(job));
+  // Reconciliation has its own clock (schedule.reconcileEvery); its runs queue behind the job's cycles.
+  const reconcileScheduler = new Scheduler((job) => coordinator.scheduledReconcile(job));
 
   const detail = (): DaemonDetail => {
     const schedules: Record<string, string> = {};
@@ -159,6 +171,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     const timeoutMs = current.config.server.shutdownTimeout;
     log.info({ signal, timeoutMs, running: coordinator.runningJobs() }, 'stopping: no new cycles; running cycles may finish');
     scheduler.stop();
+    reconcileScheduler.stop();
     watch?.stop();
     giveUpWaiting.abort();
     const finished = await coordinator.drain(timeoutMs);
@@ -196,7 +209,10 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
     if (needRestart.length > 0) log.warn({ keys: needRestart }, 'these settings take effect when provisiond restarts');
     current = next;
     log.level = next.config.log.level;
-    if (servingDatabase) scheduler.apply(triggersOf(current));
+    if (servingDatabase) {
+      scheduler.apply(triggersOf(current));
+      reconcileScheduler.apply(reconcileTriggersOf(current));
+    }
     leases.publish(DAEMON_LEASE, JSON.stringify(detail()));
     log.info({ reason, jobs: Object.fromEntries([...triggersOf(current)].map(([job, t]) => [job, describeTrigger(t)])) }, 'config reloaded');
     metrics.observeReload('applied');
@@ -217,6 +233,7 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   }
   servingDatabase = true;
   scheduler.apply(triggersOf(current));
+  reconcileScheduler.apply(reconcileTriggersOf(current));
   leases.publish(DAEMON_LEASE, JSON.stringify(detail()));
   leases.renew();
   const plan = detail();
@@ -228,6 +245,12 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
 
 function triggersOf(loaded: LoadedConfig): Map<string, Trigger> {
   return new Map(loaded.jobs.map((job) => [job.config.name, triggerFor(job.config, loaded.config.schedule)]));
+}
+
+/** Every job reconciles on schedule.reconcileEvery when it is set; off otherwise. */
+function reconcileTriggersOf(loaded: LoadedConfig): Map<string, Trigger> {
+  const every = loaded.config.schedule.reconcileEvery;
+  return new Map(every === undefined ? [] : loaded.jobs.map((job) => [job.config.name, { kind: 'every', everyMs: every } as const]));
 }
 
 function restartOnlySettings(before: LoadedConfig, after: LoadedConfig): string[] {

@@ -6,6 +6,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { readQuarantine } from '../engine/cycle.js';
 import type { CycleOutcome, CycleReport } from '../engine/cycle.js';
+import { lastReconcile } from '../engine/reconcile/report.js';
 import type { CycleProgress, StateStore } from '../state/store.js';
 import { productVersion } from '../version.js';
 import type { SyncRequestResult } from './http.js';
@@ -53,6 +54,8 @@ export const MEMBERSHIP_OUTCOMES = {
   membersRemoved: 'removed',
   membersFailed: 'failed',
 } as const;
+
+const RECONCILE_CATEGORIES = ['drifted', 'missingInApp', 'unmanaged', 'membershipDrift', 'pendingCreate'] as const;
 
 const PLANNED_PREFIX = 'planned.';
 const BY_KIND_PREFIX = 'op.';
@@ -327,6 +330,34 @@ export class DaemonMetrics {
         },
       });
     }
+    // The job's last reconcile (provisiond reconcile or schedule.reconcileEvery), from the state database.
+    new Gauge({
+      name: 'provisiond_reconcile_objects',
+      help: 'What the last reconcile of the job found, by category: drifted, missingInApp, unmanaged, membershipDrift, pendingCreate',
+      labelNames: ['job', 'category'],
+      registers,
+      collect() {
+        this.reset();
+        for (const job of sources.jobs()) {
+          const last = lastReconcile(sources.store, job);
+          if (!last || last.outcome === 'failed') continue;
+          for (const category of RECONCILE_CATEGORIES) this.set({ job, category }, last.counts[category]);
+        }
+      },
+    });
+    new Gauge({
+      name: 'provisiond_reconcile_last_timestamp_seconds',
+      help: 'When the last reconcile of the job finished (Unix time), by outcome: in-sync, drift or failed',
+      labelNames: ['job', 'outcome'],
+      registers,
+      collect() {
+        this.reset();
+        for (const job of sources.jobs()) {
+          const last = lastReconcile(sources.store, job);
+          if (last) this.set({ job, outcome: last.outcome }, Date.parse(last.finishedAt) / 1000);
+        }
+      },
+    });
     new Gauge({
       name: 'provisiond_cycle_running',
       help: '1 while a cycle of the job runs in this daemon',

@@ -6,6 +6,7 @@
 import { formatTable } from '../cli/table.js';
 import { readQuarantine } from '../engine/cycle.js';
 import type { QuarantineState } from '../engine/quarantine.js';
+import { lastReconcile, type ReconcileSummary } from '../engine/reconcile/report.js';
 import type { LeaseRecord, PendingFailure, RunRecord, StateStore } from '../state/store.js';
 import { DAEMON_LEASE, describeHolder, jobLeaseName, staleReason, type LeaseOwner } from './lock.js';
 import type { DaemonDetail } from './daemon.js';
@@ -28,6 +29,8 @@ export interface JobStatus {
   readonly pending: readonly PendingFailure[];
   /** Scheduled cycles are skipped until then, because the target failed wholesale. */
   readonly quarantine?: QuarantineState;
+  /** The last `provisiond reconcile` (or scheduled reconciliation) of the job. */
+  readonly lastReconcile?: ReconcileSummary & { readonly finishedAt: string };
 }
 
 export interface StatusReport {
@@ -57,6 +60,7 @@ export function collectStatus(store: StateStore, statePath: string, jobs: readon
       const schedule = detail?.schedules?.[job];
       const nextRunAt = detail?.nextRuns?.[job];
       const quarantine = readQuarantine(store, job);
+      const reconciled = lastReconcile(store, job);
       return {
         job,
         ...(schedule ? { schedule } : {}),
@@ -65,6 +69,7 @@ export function collectStatus(store: StateStore, statePath: string, jobs: readon
         runs: store.recentRuns(job, runsPerJob),
         pending: store.pendingFailures(job),
         ...(quarantine ? { quarantine } : {}),
+        ...(reconciled ? { lastReconcile: reconciled } : {}),
       };
     }),
   };
@@ -119,6 +124,7 @@ export function formatStatus(report: StatusReport): string {
         ),
       );
     }
+    if (job.lastReconcile) lines.push(`  last reconcile: ${formatReconcileSummary(job.lastReconcile)}`);
     if (job.pending.length === 0) lines.push('  pending failures: none');
     else {
       lines.push(`  pending failures (${job.pending.length}; parked ones wait for a change at the source):`);
@@ -139,6 +145,15 @@ export function formatStatus(report: StatusReport): string {
     }
   }
   return `${lines.join('\n')}\n`;
+}
+
+function formatReconcileSummary(last: ReconcileSummary & { readonly finishedAt: string }): string {
+  if (last.outcome === 'failed' && last.error && !last.repair) return `${last.finishedAt}  failed — ${last.error}`;
+  const c = last.counts;
+  const found = `${c.drifted} drifted, ${c.missingInApp} missing, ${c.membershipDrift} membership drift, ${c.unmanaged} unmanaged, ${c.pendingCreate} pending create`;
+  const r = last.repair;
+  const repaired = r ? `; repaired: ${r.updated} updated, ${r.recreated} re-created, ${r.relinked} re-linked, ${r.adopted} adopted, ${r.membersAdded + r.membersRemoved} member change(s), ${r.failed} failed` : '';
+  return `${last.finishedAt}  ${last.outcome}  ${found}${repaired}${last.error ? ` — ${last.error}` : ''}`;
 }
 
 function runRow(run: RunRecord, shown: typeof SHOWN_COUNTS): string[] {

@@ -94,7 +94,7 @@ export function matchKey(attribute: string, value: string): string {
 }
 
 /** Values of a match attribute in a listed resource: `emails.value` reads every element of `emails`. */
-function valuesAt(resource: ScimObject, attribute: string): string[] {
+export function valuesAt(resource: ScimObject, attribute: string): string[] {
   if (attribute.includes('[') || attribute.includes(':')) {
     const value = readPath(resource, parseTargetPath(attribute));
     return typeof value === 'string' || typeof value === 'number' ? [String(value)] : [];
@@ -113,7 +113,7 @@ function valuesAt(resource: ScimObject, attribute: string): string[] {
 }
 
 /** The attribute to ask a listing for: a filtered path is asked for whole (`emails[type eq "work"].value` → `emails`). */
-function listedAttribute(attribute: string): string {
+export function listedAttribute(attribute: string): string {
   const bracket = attribute.indexOf('[');
   return bracket === -1 ? attribute : attribute.slice(0, bracket);
 }

@@ -127,7 +127,7 @@ export class ScimClient {
   async listAll(
     resourceType: ScimResourceType,
     options: { readonly attributes: readonly string[]; readonly pageSize?: number },
-    onPage: (resources: readonly ScimObject[]) => void,
+    onPage: (resources: readonly ScimObject[], page: { readonly totalResults?: number }) => void,
   ): Promise<{ pages: number; resources: number }> {
     const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
     if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, not ${pageSize}`);
@@ -149,7 +149,7 @@ export class ScimClient {
         throw new ScimResponseError('GET', path, response.status, `the page at startIndex ${startIndex} starts with the same resource as the page before (id ${String(previousFirstId)}): the app ignores startIndex`);
       }
       previousFirstId = found[0]!.id;
-      onPage(found);
+      onPage(found, page.totalResults === undefined ? {} : { totalResults: page.totalResults });
       resources += found.length;
       startIndex += found.length;
       if (page.totalResults !== undefined && startIndex > page.totalResults) break;

@@ -112,4 +112,12 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (job, source_id, path)
   ) WITHOUT ROWID;
   `,
+  // 8: each job's last reconcile (provisiond reconcile, schedule.reconcileEvery): its summary as JSON, for status and metrics
+  `
+  CREATE TABLE reconcile_results (
+    job          TEXT PRIMARY KEY,
+    finished_at  TEXT NOT NULL,
+    summary      TEXT NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];

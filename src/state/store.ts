@@ -701,6 +701,20 @@ export class StateStore {
     return [...found.values()];
   }
 
+  /** A job's last reconcile, as the JSON summary the engine stored (see engine/reconcile/report.ts). */
+  saveReconcileResult(job: string, summary: string, finishedAt = new Date()): void {
+    this.statement('INSERT INTO reconcile_results (job, finished_at, summary) VALUES (?, ?, ?) ON CONFLICT (job) DO UPDATE SET finished_at = excluded.finished_at, summary = excluded.summary').run(
+      job,
+      finishedAt.toISOString(),
+      summary,
+    );
+  }
+
+  reconcileResult(job: string): { finishedAt: string; summary: string } | undefined {
+    const row = this.statement('SELECT finished_at, summary FROM reconcile_results WHERE job = ?').get(job) as { finished_at: string; summary: string } | undefined;
+    return row ? { finishedAt: row.finished_at, summary: row.summary } : undefined;
+  }
+
   deleteCursor(job: string, name: string): void {
     this.db.prepare('DELETE FROM cursors WHERE job = ? AND name = ?').run(job, name);
   }
