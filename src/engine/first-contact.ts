@@ -90,7 +90,38 @@ const CASE_EXACT = new Set(['id', 'externalid']);
 /** The key two match values share when the app would consider them equal. */
 export function matchKey(attribute: string, value: string): string {
   const name = attribute.toLowerCase();
-  return `${name}\u0000${CASE_EXACT.has(name) ? value : value.toLowerCase()}`;
+  return `${name}\u0000${valueKey(name, value)}`;
+}
+
+/**
+ * The app's objects by match value, one map per attribute. A restart after a crash lists every
+ * account the first run created, so entries stay small: the value alone as key (the attribute is
+ * the map), and a single id as a string, not a one-element array.
+ */
+class MatchIndex {
+  private readonly byAttribute = new Map<string, Map<string, string | string[]>>();
+
+  add(attribute: string, value: string, id: string): void {
+    const name = attribute.toLowerCase();
+    let values = this.byAttribute.get(name);
+    if (!values) this.byAttribute.set(name, (values = new Map()));
+    const key = valueKey(name, value);
+    const hits = values.get(key);
+    if (hits === undefined) values.set(key, id);
+    else if (typeof hits === 'string') {
+      if (hits !== id) values.set(key, [hits, id]);
+    } else if (!hits.includes(id)) hits.push(id);
+  }
+
+  get(attribute: string, value: string): readonly string[] {
+    const name = attribute.toLowerCase();
+    const hits = this.byAttribute.get(name)?.get(valueKey(name, value));
+    return hits === undefined ? [] : typeof hits === 'string' ? [hits] : hits;
+  }
+}
+
+function valueKey(lowerName: string, value: string): string {
+  return CASE_EXACT.has(lowerName) ? value : value.toLowerCase();
 }
 
 /** Values of a match attribute in a listed resource: `emails.value` reads every element of `emails`. */
@@ -142,7 +173,7 @@ export interface FirstContactOptions {
 export class FirstContact {
   private creates = 0;
   private nextProbe: number;
-  private index: Map<string, string[]> | undefined;
+  private index: MatchIndex | undefined;
   private building: Promise<void> | undefined;
   private gaveUp = false;
   private readonly listRatio: number;
@@ -188,8 +219,8 @@ export class FirstContact {
     if (this.building) await this.building;
     if (!this.index) return this.lookup(match, label);
     for (const query of match) {
-      const hits = this.index.get(matchKey(query.attribute, query.value));
-      if (!hits) continue;
+      const hits = this.index.get(query.attribute, query.value);
+      if (hits.length === 0) continue;
       if (hits.length > 1) throw ambiguous(this.options.resourceType, hits.length, query, label);
       // The listing holds only match attributes: adopting needs the whole object.
       try {
@@ -239,18 +270,13 @@ export class FirstContact {
       const probe = await client.request('GET', probePath);
       const total = parseListResponse(probe.body, { method: 'GET', path: probePath, status: probe.status }).totalResults;
       if (total === undefined || total > this.creates * this.listRatio) return;
-      const index = new Map<string, string[]>();
+      const index = new MatchIndex();
       const attributes = [...new Set(['id', ...matchAttributes.map(listedAttribute)])];
       const listed = await client.listAll(resourceType, { attributes, pageSize: this.options.pageSize }, (resources) => {
         for (const resource of resources) {
           const id = String(resource.id);
           for (const attribute of new Set(matchAttributes)) {
-            for (const value of valuesAt(resource, attribute)) {
-              const key = matchKey(attribute, value);
-              const hits = index.get(key);
-              if (!hits) index.set(key, [id]);
-              else if (!hits.includes(id)) hits.push(id);
-            }
+            for (const value of valuesAt(resource, attribute)) index.add(attribute, value, id);
           }
         }
       });
