@@ -4,7 +4,7 @@ import { classifyGroups } from '../../../src/engine/reconcile/classify-groups.js
 import { UserClassifier } from '../../../src/engine/reconcile/classify-users.js';
 import type { ObservedUser } from '../../../src/engine/plan.js';
 import type { UserStatus } from '../../../src/engine/scope.js';
-import type { ScimObject } from '../../../src/mapping/paths.js';
+import type { ScimObject, ScimValue } from '../../../src/mapping/paths.js';
 import { hashAttributes, type LinkEntry } from '../../../src/state/store.js';
 
 const rules = { outOfScope: 'disable', disabled: 'disable', softDeleted: 'disable', hardDeleted: 'delete' } as const;
@@ -137,7 +137,7 @@ describe('UserClassifier, with a manager, cleared attributes and app roles: desi
   const role = (value: string) => ({ value, display: value, type: 'WindowsAzureActiveDirectoryRole', primary: false });
   function ann(extra: Partial<{ references: Record<string, string>; cleared: string[]; roles: unknown[]; mode: 'add' | 'replace' }> = {}): ObservedUser {
     const base = user('ann');
-    const attributes = { userName: 'ann@x.example', title: 'Engineer', ...(extra.roles ? { roles: extra.roles as never } : {}) };
+    const attributes: Record<string, ScimValue> = { userName: 'ann@x.example', title: 'Engineer', ...(extra.roles ? { roles: extra.roles as ScimValue } : {}) };
     return {
       ...base,
       mapped: {
