@@ -20,6 +20,7 @@ import { planMembershipChanges } from './group-plan.js';
 import { lookup } from './group-read.js';
 import { planUser, type MatchQuery, type ObservedUser, type UserOperation } from './plan.js';
 import { OutcomeRecorder } from './recorder.js';
+import { ReferenceBook } from './reference-book.js';
 import { compileUserScope, describeFilter, type ScopeVerdict } from './scope.js';
 import { observeUser, scopeMembers, withAppRoles } from './user-read.js';
 
@@ -176,7 +177,13 @@ async function runSteps(deps: OnDemandDependencies, userRef: string, steps: Step
   steps.add('ok', describeScope(verdict, job));
 
   // 3. Match: the snapshot's link, else the job's match rules against the app (first contact).
-  const observed = observeUser(user, scope, { job, env: deps.env });
+  // The manager as the cycle sends it: the app id of a provisioned manager, else left out and kept pending for the cycle that provisions it.
+  const compat = job.config.target.compat as Compat;
+  const resolveTarget = (id: string) => {
+    const link = store.link(name, 'user', id);
+    return link?.state === 'active' ? link.targetId : undefined;
+  };
+  const observed = new ReferenceBook(job, store, false).resolve(observeUser(user, scope, { job, env: deps.env }), resolveTarget, compat);
   const link = store.link(name, 'user', sourceId);
   const live = link && link.state !== 'deleted' ? link : undefined;
   let firstContact: { readonly found?: ScimObject; readonly by?: MatchQuery } | undefined;
@@ -212,7 +219,6 @@ async function runSteps(deps: OnDemandDependencies, userRef: string, steps: Step
     return { sourceId, targetId: live?.targetId };
   }
   const recorder = new OutcomeRecorder(store, name, { user: store.pendingEntries(name, 'user'), group: store.pendingEntries(name, 'group') });
-  const compat = job.config.target.compat as Compat;
   const operation = planned.operation;
   if (!operation) {
     steps.add('ok', nothingToDo(observed, live, job));

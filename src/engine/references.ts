@@ -71,6 +71,8 @@ export function resolveReferences(mapped: MappedObject, resolve: ResolveTarget, 
     mapped: {
       attributes,
       createOnly: mapped.createOnly,
+      // App roles beside a manager: the sets still compare as sets once the manager is resolved.
+      ...(mapped.valueSets ? { valueSets: mapped.valueSets } : {}),
       ...(cleared.length > 0 ? { cleared } : {}),
       ...(unresolved.length > 0 ? { references: pending } : {}),
     },

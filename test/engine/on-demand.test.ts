@@ -12,7 +12,7 @@ import { startScimServer, type ScimServer } from '../../dev/scim-server.js';
 import { provisionOnDemand } from '../../src/engine/on-demand.js';
 import { createLogger } from '../../src/log.js';
 import { ScimClient } from '../../src/scim/client.js';
-import type { ReadStats, Source, SourceUser } from '../../src/sources/source.js';
+import type { AppRole, AppRoleAssignments, ReadStats, Source, SourceUser } from '../../src/sources/source.js';
 import { StateStore } from '../../src/state/store.js';
 
 class MemorySource implements Source {
@@ -147,5 +147,116 @@ describe('provisionOnDemand', () => {
     expect(report.outcome).toBe('failed');
     expect(detail(report, 1)).toBe('job "app": source "memory" has no user "ghost@od.test" (looked up by object id and by sign-in name)');
     expect(server.requests).toEqual([]);
+  });
+});
+
+/** An app-scoped source: the users assigned to the app, with the app roles each holds. */
+class AppSource extends MemorySource {
+  constructor(
+    users: SourceUser[],
+    readonly roles: Record<string, AppRole[]>,
+  ) {
+    super(users);
+  }
+  async resolveAppAssignments(): Promise<ReadonlySet<string>> {
+    return new Set(Object.keys(this.roles));
+  }
+  async readAppRoleAssignments(): Promise<AppRoleAssignments> {
+    return { users: new Set(Object.keys(this.roles)), roles: new Map(Object.entries(this.roles)) };
+  }
+}
+
+describe('provisionOnDemand in an app-scoped job with app roles, a manager and onEmpty: clear', () => {
+  const MANAGER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager';
+  const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+  let team: PreparedJob;
+  beforeAll(() => {
+    const config = `
+sources: { idp: { type: entra, tenantId: t, clientId: c, clientSecret: s } }
+jobs:
+  - name: team
+    source: idp
+    target: { url: "${server.url}", token: "${TOKEN}", maxRetries: 0 }
+    scope: { app: sp-team }
+    groups: false
+    users:
+      mappings:
+        - { target: userName, source: userPrincipalName }
+        - { target: displayName, source: displayName }
+        - { target: title, source: jobTitle, onEmpty: clear }
+        - { target: "${MANAGER}", source: manager }
+        - { target: roles, expression: "AppRoleAssignmentsComplex([appRoleAssignments])" }
+`;
+    team = parseConfig(config, 'on-demand-team.yaml', { env: {}, readFile: () => '' }).jobs[0]!;
+  });
+  const role = (value: string): AppRole => ({ id: `r-${value}`, value, displayName: value });
+  const teamUser = (id: string, name: string, extra: Record<string, unknown> = {}): SourceUser => ({
+    id,
+    enabled: true,
+    deleted: false,
+    attributes: { userPrincipalName: `${name}@team.test`, displayName: name, jobTitle: 'Engineer', manager: null, ...extra },
+  });
+  async function provisionTeam(users: SourceUser[], roles: Record<string, AppRole[]>, ref: string) {
+    const client = new ScimClient({ baseUrl: server.url, token: TOKEN, concurrency: 2, timeoutMs: 5000, maxRetries: 0 });
+    try {
+      return await provisionOnDemand({ job: team, source: new AppSource(users, roles), store, client, log: silent, env: { now: () => new Date(), random: () => 0.5 } }, ref);
+    } finally {
+      await client.close();
+    }
+  }
+  const appUser = (userName: string) => server.users().find((u) => u.userName === userName) as (Record<string, unknown> & { id: string }) | undefined;
+  const managerOf = (userName: string) => (appUser(userName)?.[ENTERPRISE] as { manager?: { value?: string } } | undefined)?.manager;
+  const roleValues = (userName: string) => ((appUser(userName)?.roles as { value: string }[] | undefined) ?? []).map((r) => r.value).sort();
+
+  it('creates the user with its app roles and the manager as the id the manager has in the app', async () => {
+    const boss = teamUser('u-boss', 'boss');
+    const ann = teamUser('u-ann', 'ann', { manager: 'u-boss' });
+    const roles = { 'u-boss': [role('Owner')], 'u-ann': [role('Reader'), role('Admin')] };
+    expect((await provisionTeam([boss, ann], roles, 'u-boss')).outcome).toBe('success');
+    const bossId = appUser('boss@team.test')?.id;
+    expect(bossId).toBeDefined();
+
+    const report = await provisionTeam([boss, ann], roles, 'ann@team.test');
+    expect(report.outcome).toBe('success');
+    expect(detail(report, 4)).toMatch(/^created id /);
+    expect(managerOf('ann@team.test')).toMatchObject({ value: bossId });
+    expect(roleValues('ann@team.test')).toEqual(['Admin', 'Reader']);
+    expect(store.pendingReferences('team').get('u-ann')).toBeUndefined();
+
+    // The same roles listed in another order are the same set: nothing to send.
+    server.clearRequests();
+    const again = await provisionTeam([boss, ann], { ...roles, 'u-ann': [role('Admin'), role('Reader')] }, 'u-ann');
+    expect(detail(again, 4)).toMatch(/^no change: /);
+    expect(methods()).toEqual([]);
+  });
+
+  it('a manager not provisioned yet is left out and kept pending for the cycle that provisions it', async () => {
+    const dan = teamUser('u-dan', 'dan', { manager: 'u-lead' });
+    const report = await provisionTeam([dan, teamUser('u-lead', 'lead')], { 'u-dan': [role('Reader')], 'u-lead': [] }, 'u-dan');
+    expect(report.outcome).toBe('success');
+    expect(appUser('dan@team.test')).toBeDefined();
+    expect(managerOf('dan@team.test')).toBeUndefined();
+    expect(appUser('lead@team.test')).toBeUndefined(); // nothing else is sent
+    expect(store.pendingReferences('team').get('u-dan')).toEqual(new Map([[MANAGER, 'u-lead']]));
+  });
+
+  it('a manager and an onEmpty: clear attribute emptied in the source are removed in the app', async () => {
+    const boss = teamUser('u-chief', 'chief');
+    const roles = { 'u-chief': [], 'u-cat': [role('Reader')] };
+    await provisionTeam([boss], roles, 'u-chief');
+    await provisionTeam([boss, teamUser('u-cat', 'cat', { manager: 'u-chief' })], roles, 'u-cat');
+    expect(appUser('cat@team.test')).toMatchObject({ title: 'Engineer' });
+    expect(managerOf('cat@team.test')).toBeDefined();
+
+    server.clearRequests();
+    const report = await provisionTeam([boss, teamUser('u-cat', 'cat', { manager: null, jobTitle: '' })], roles, 'u-cat');
+    expect(report.outcome).toBe('success');
+    expect(detail(report, 4)).toMatch(/^updated id .*: /);
+    expect(detail(report, 4)).toContain('title');
+    expect(detail(report, 4)).toContain(MANAGER);
+    expect(methods()).toEqual(['PATCH']);
+    expect(appUser('cat@team.test')?.title).toBeUndefined();
+    expect(managerOf('cat@team.test')).toBeUndefined();
+    expect(roleValues('cat@team.test')).toEqual(['Reader']);
   });
 });

@@ -76,6 +76,21 @@ describe('manager references', () => {
     expect(planUser(observed(resolveReferences(value, resolve, 'scim').mapped), held, rules)).toEqual({});
   });
 
+  it('app roles beside a manager still compare as a set once the manager is resolved: a new order is no change', () => {
+    const withRoles = compileMappings([m({ target: 'userName', source: 'upn' }), m({ target: MANAGER, source: 'manager' }), m({ target: 'roles', expression: 'AssertiveAppRoleAssignmentsComplex([appRoleAssignments])' })]);
+    const roles = [
+      { id: '1', value: 'Admin', displayName: 'Admin' },
+      { id: '2', value: 'Reader', displayName: 'Reader' },
+    ];
+    const result = mapObject({ id: 'r', attributes: { upn: 'r@x', manager: 'boss', appRoleAssignments: roles } }, false, withRoles, env);
+    if (!result.ok) throw new Error(result.error);
+    const resolved = resolveReferences(result.value, resolve, 'scim').mapped;
+    expect(resolved.valueSets).toEqual({ roles: 'replace' });
+    const held = [...(resolved.attributes.roles as unknown[])].reverse();
+    const recorded = link({ ...resolved.attributes, roles: held as never, active: true });
+    expect(planUser(observed(resolved), recorded, rules)).toEqual({});
+  });
+
   it('the manager cannot be apply: on-create', () => {
     expect(() => compileMappings([m({ target: MANAGER, source: 'manager', apply: 'on-create' })])).toThrow(MappingConfigError);
   });

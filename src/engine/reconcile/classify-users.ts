@@ -7,16 +7,22 @@
 import type { DeprovisionRules } from '../../config/schema.js';
 import type { MappedObject } from '../../mapping/map.js';
 import type { ScimObject, ScimValue } from '../../mapping/paths.js';
+import type { Compat } from '../../scim/requests.js';
 import { hashAttributes, type LinkEntry } from '../../state/store.js';
 import { matchKey, valuesAt } from '../first-contact.js';
 import { desiredAttributes, type MatchQuery, type ObservedUser } from '../plan.js';
+import { resolveReferences } from '../references.js';
 import { driftOf } from './compare.js';
 import type { DriftedObject, MissingObject, PendingCreate, UnmanagedAccount } from './report.js';
 
 /** What one source user asks of the app, kept as JSON between the source read and the app read. */
 export interface DesiredUser {
   readonly label: string;
-  /** What the app should hold; absent when the user is not compared (the next cycle deprovisions it, or the rules say ignore). */
+  /**
+   * What the app should hold; absent when the user is not compared (the next cycle deprovisions it,
+   * or the rules say ignore). A null value: the app should hold nothing there (onEmpty: clear, a
+   * manager who is not provisioned).
+   */
   readonly attributes?: Record<string, ScimValue>;
   /** For repairs: what a create sends, and how first contact finds the account. */
   readonly mapped?: MappedObject;
@@ -47,7 +53,7 @@ interface StoredDesired {
   readonly fixed?: Record<string, ScimValue>;
   readonly mapped?: MappedObject;
   /** As the snapshot: the link's recorded attributes are the desired ones. */
-  readonly asRecorded?: { readonly createOnly: MappedObject['createOnly'] };
+  readonly asRecorded?: Pick<MappedObject, 'createOnly' | 'valueSets' | 'cleared'>;
 }
 
 export interface UserClassifierOptions {
@@ -58,6 +64,8 @@ export interface UserClassifierOptions {
   readonly matchAttributes: readonly string[];
   readonly ignore: ReadonlySet<string>;
   readonly rules: DeprovisionRules;
+  /** How a reference (the manager) is sent, so it is compared in the shape the cycle sends. */
+  readonly compat: Compat;
 }
 
 interface UnmanagedCandidate {
@@ -107,9 +115,11 @@ export class UserClassifier {
       if (live) keep({ label: user.label, match: user.match });
       return;
     }
-    const mapped = user.mapped.value;
+    // The manager as the cycle sends it: the app id it resolves to, or expected absent while it is not provisioned.
+    const mapped = resolveReferences(user.mapped.value, (id) => this.activeTarget(id), this.options.compat).mapped;
     if (live && link.state === 'active' && hashAttributes(desiredAttributes(mapped)) === link.hash) {
-      keep({ label: user.label, match: user.match, asRecorded: { createOnly: mapped.createOnly } });
+      const { createOnly, valueSets, cleared } = mapped;
+      keep({ label: user.label, match: user.match, asRecorded: { createOnly, ...(valueSets ? { valueSets } : {}), ...(cleared ? { cleared } : {}) } });
       return;
     }
     keep({ label: user.label, match: user.match, mapped });
@@ -133,7 +143,7 @@ export class UserClassifier {
       return;
     }
     const desired = this.desiredOf(sourceId);
-    const drift = desired?.attributes ? driftOf(account, desired.attributes, this.options.ignore) : [];
+    const drift = desired?.attributes ? driftOf(account, desired.attributes, this.options.ignore, desired.mapped?.valueSets) : [];
     if (!desired?.attributes) this.notCompared++;
     else if (drift.length === 0) this.inSync++;
     else {
@@ -152,12 +162,13 @@ export class UserClassifier {
     const stored = JSON.parse(text) as StoredDesired;
     const base = { label: stored.label, match: stored.match };
     if (stored.fixed) return { ...base, attributes: stored.fixed };
-    if (stored.mapped) return { ...base, attributes: desiredAttributes(stored.mapped), mapped: stored.mapped };
+    if (stored.mapped) return { ...base, attributes: expectAbsent(desiredAttributes(stored.mapped), stored.mapped.cleared), mapped: stored.mapped };
     if (stored.asRecorded) {
       const recorded = this.options.recorded(sourceId);
       if (!recorded) return base;
-      const attributes = { ...recorded };
-      return { ...base, attributes, mapped: { attributes, createOnly: stored.asRecorded.createOnly } };
+      const { createOnly, valueSets, cleared } = stored.asRecorded;
+      const mapped: MappedObject = { attributes: { ...recorded }, createOnly, ...(valueSets ? { valueSets } : {}), ...(cleared ? { cleared } : {}) };
+      return { ...base, attributes: expectAbsent({ ...recorded }, cleared), mapped };
     }
     return base;
   }
@@ -206,6 +217,11 @@ export class UserClassifier {
     };
   }
 
+  private activeTarget(sourceId: string): string | undefined {
+    const entry = this.options.links.get(sourceId);
+    return entry?.state === 'active' ? entry.targetId : undefined;
+  }
+
   private classifyUnmanaged(account: ScimObject, targetId: string): UnmanagedCandidate {
     const keys: { attribute: string; key: string }[] = [];
     for (const attribute of this.options.matchAttributes) for (const value of valuesAt(account, attribute)) keys.push({ attribute, key: matchKey(attribute, value) });
@@ -226,6 +242,12 @@ export class UserClassifier {
     }
     return { account: base, keys };
   }
+}
+
+/** Cleared paths (onEmpty: clear, an unresolved manager) are compared as "the app holds nothing here". */
+function expectAbsent(attributes: Record<string, ScimValue>, cleared: readonly string[] | undefined): Record<string, ScimValue> {
+  for (const path of cleared ?? []) if (!(path in attributes)) attributes[path] = null;
+  return attributes;
 }
 
 function labelOf(account: ScimObject, targetId: string): string {

@@ -11,6 +11,7 @@
  *   tested against Entra's legacy shapes store what Entra sent.
  */
 import { parseTargetPath, readPath, type ScimObject, type ScimValue, type TargetPath } from '../../mapping/paths.js';
+import type { ValueSetMode } from '../../mapping/roles.js';
 
 /** Leaf attribute names RFC 7643 defines with caseExact: true. */
 const CASE_EXACT = new Set(['id', 'externalid', '$ref']);
@@ -118,16 +119,30 @@ export interface AttributeDrift {
 /**
  * The attributes where `account` (as the app returned it) differs from `desired` (path text →
  * value). Paths in `ignore` (lower-cased) and attributes an app never returns are not compared.
+ * A set kept by `add` (AppRoleAssignmentsComplex) is in sync when the app holds every desired
+ * value: the cycle never takes a value away, so the app's others are not drift.
  */
-export function driftOf(account: ScimObject, desired: Readonly<Record<string, ScimValue>>, ignore: ReadonlySet<string>): AttributeDrift[] {
+export function driftOf(
+  account: ScimObject,
+  desired: Readonly<Record<string, ScimValue>>,
+  ignore: ReadonlySet<string>,
+  valueSets: Readonly<Record<string, ValueSetMode>> = {},
+): AttributeDrift[] {
   const drift: AttributeDrift[] = [];
   for (const [path, value] of Object.entries(desired)) {
     const facts = factsOf(path);
     if (!facts.comparable || !facts.parsed || ignore.has(path.toLowerCase())) continue;
     const held = readPath(account, facts.parsed);
-    if (!scimEqual(held, value, facts.caseExact)) drift.push({ path, app: held ?? null, desired: value });
+    const same = Object.hasOwn(valueSets, path) && valueSets[path] === 'add' ? holdsAll(held, value, facts.caseExact) : scimEqual(held, value, facts.caseExact);
+    if (!same) drift.push({ path, app: held ?? null, desired: value });
   }
   return drift;
+}
+
+function holdsAll(held: ScimValue | undefined, desired: ScimValue, caseExact: boolean): boolean {
+  if (isAbsent(desired)) return true;
+  const have = isAbsent(held) ? [] : asArray(held);
+  return asArray(desired).every((value) => have.some((other) => scimEqual(other, value, caseExact)));
 }
 
 /** Ignore entries as compared: the normalised path text, lower-cased (SCIM attribute names are case-insensitive). */

@@ -76,7 +76,7 @@ async function reconcile(deps: ReconcileDependencies, options: ReconcileOptions,
 
   // --- the desired state: a full read of the source, scoped and mapped as a cycle would ---
   const userLinks = store.linkIndex(name, 'user');
-  const classifier = new UserClassifier({ links: userLinks, recorded: (sourceId) => store.link(name, 'user', sourceId)?.attributes, matchAttributes: job.config.users.match.map((r) => r.target), ignore, rules: job.config.users.deprovision });
+  const classifier = new UserClassifier({ links: userLinks, recorded: (sourceId) => store.link(name, 'user', sourceId)?.attributes, matchAttributes: job.config.users.match.map((r) => r.target), ignore, rules: job.config.users.deprovision, compat: job.config.target.compat as Compat });
   const stream = streamObservedUsers(
     { job, source: deps.source, env: deps.env, pendingIds: [], labelOf: (id) => userLinks.get(id)?.label, onFallback: (reason) => log.warn({ job: name }, reason) },
     { mode: 'full', reason: 'reconcile reads the whole directory' },

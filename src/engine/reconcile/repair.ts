@@ -12,6 +12,7 @@ import type { Compat } from '../../scim/requests.js';
 import type { StateStore } from '../../state/store.js';
 import { applyUserOperation, emptyApplySummary, type ApplyContext } from '../apply.js';
 import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from '../apply-groups.js';
+import { applyChanges } from '../diff.js';
 import { FirstContact } from '../first-contact.js';
 import { inBatches, type GroupOperation, type MemberRef, type MembershipChange, type ObservedGroup } from '../group-plan.js';
 import { guardOperations } from '../guard.js';
@@ -121,14 +122,23 @@ function userRepairs(context: RepairContext, report: ReconcileReport): UserOpera
     const link = store.link(name, 'user', drifted.sourceId);
     if (!desired?.attributes || !link || link.state === 'deleted') continue;
     const kind: UpdateUser['kind'] = desired.attributes.active === false ? 'disable' : link.state === 'disabled' ? 'enable' : 'update';
+    const sets = desired.mapped?.valueSets ?? {};
+    // Null: the app should hold nothing there (onEmpty: clear, a manager not provisioned), so it is removed.
+    const absent = Object.keys(desired.attributes).filter((path) => desired.attributes?.[path] === null);
+    const present = Object.fromEntries(Object.entries(desired.attributes).filter(([, value]) => value !== null));
     operations.push({
       kind,
       sourceId: drifted.sourceId,
       label: drifted.label,
       targetId: link.targetId,
-      // `old` is what the app holds: a value it lacks is added, not replaced (RFC 7644 noTarget).
-      changes: drifted.attributes.map((d) => ({ path: d.path, old: d.app ?? undefined, new: d.desired })),
-      attributes: { ...link.attributes, ...desired.attributes },
+      // `old` is what the app holds: a value it lacks is added, not replaced (RFC 7644 noTarget); a set is sent as the cycle sends it.
+      changes: drifted.attributes.map((d) => ({
+        path: d.path,
+        old: d.app ?? undefined,
+        new: d.desired === null ? undefined : d.desired,
+        ...(Object.hasOwn(sets, d.path) ? { valueSet: sets[d.path] } : {}),
+      })),
+      attributes: applyChanges(link.attributes, present, absent),
       ...(desired.mapped ? { recreate: { mapped: desired.mapped, match: desired.match } } : {}),
     });
   }

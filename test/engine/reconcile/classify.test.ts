@@ -4,7 +4,7 @@ import { classifyGroups } from '../../../src/engine/reconcile/classify-groups.js
 import { UserClassifier } from '../../../src/engine/reconcile/classify-users.js';
 import type { ObservedUser } from '../../../src/engine/plan.js';
 import type { UserStatus } from '../../../src/engine/scope.js';
-import type { ScimObject } from '../../../src/mapping/paths.js';
+import type { ScimObject, ScimValue } from '../../../src/mapping/paths.js';
 import { hashAttributes, type LinkEntry } from '../../../src/state/store.js';
 
 const rules = { outOfScope: 'disable', disabled: 'disable', softDeleted: 'disable', hardDeleted: 'delete' } as const;
@@ -23,7 +23,7 @@ const link = (targetId: string, state: LinkEntry['state'] = 'active'): LinkEntry
 const account = (id: string, userName: string, extra: Record<string, unknown> = {}) => ({ id, userName, title: 'Engineer', active: true, ...extra });
 
 function classify(users: ObservedUser[], links: Record<string, LinkEntry>, accounts: Record<string, unknown>[]) {
-  const classifier = new UserClassifier({ links: new Map(Object.entries(links)), recorded: () => undefined, matchAttributes: ['userName'], ignore: new Set(), rules });
+  const classifier = new UserClassifier({ links: new Map(Object.entries(links)), recorded: () => undefined, matchAttributes: ['userName'], ignore: new Set(), rules, compat: 'scim' });
   for (const u of users) classifier.addSourceUser(u);
   for (const a of accounts) classifier.observeAccount(a as never);
   return classifier.finish();
@@ -83,6 +83,7 @@ describe('UserClassifier, users as the snapshot recorded them', () => {
       matchAttributes: ['userName'],
       ignore: new Set(),
       rules,
+      compat: 'scim',
     });
     classifier.addSourceUser(ann);
     classifier.observeAccount({ id: 't-ann', userName: 'ann@x.example', title: 'Hacker', active: true });
@@ -127,5 +128,91 @@ describe('classifyGroups', () => {
     expect(result.drifted).toEqual([{ kind: 'group', sourceId: 'g2', targetId: 'a2', label: 'Ops', attributes: [{ path: 'displayName', app: 'Operations', desired: 'Ops' }] }]);
     expect(result.missingInApp).toEqual([{ kind: 'group', sourceId: 'g3', targetId: 'a3', label: 'Gone' }]);
     expect(result.inSync).toBe(0);
+  });
+});
+
+describe('UserClassifier, with a manager, cleared attributes and app roles: desired as a cycle maps it', () => {
+  const MANAGER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager';
+  const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+  const role = (value: string) => ({ value, display: value, type: 'WindowsAzureActiveDirectoryRole', primary: false });
+  function ann(extra: Partial<{ references: Record<string, string>; cleared: string[]; roles: unknown[]; mode: 'add' | 'replace' }> = {}): ObservedUser {
+    const base = user('ann');
+    const attributes: Record<string, ScimValue> = { userName: 'ann@x.example', title: 'Engineer', ...(extra.roles ? { roles: extra.roles as ScimValue } : {}) };
+    return {
+      ...base,
+      mapped: {
+        ok: true,
+        value: {
+          attributes,
+          createOnly: {},
+          ...(extra.references ? { references: extra.references } : {}),
+          ...(extra.cleared ? { cleared: extra.cleared } : {}),
+          ...(extra.mode ? { valueSets: { roles: extra.mode } } : {}),
+        },
+      },
+    };
+  }
+  function run(observed: ObservedUser, links: Record<string, LinkEntry>, appAccount: Record<string, unknown>, recorded?: Record<string, unknown>) {
+    const classifier = new UserClassifier({ links: new Map(Object.entries(links)), recorded: () => recorded as never, matchAttributes: ['userName'], ignore: new Set(), rules, compat: 'scim' });
+    classifier.addSourceUser(observed);
+    classifier.observeAccount({ id: 't-ann', userName: 'ann@x.example', title: 'Engineer', active: true, ...appAccount } as never);
+    return { result: classifier.finish(), classifier };
+  }
+
+  it('compares the manager by the app id it resolves to, not the source id', () => {
+    const links = { ann: link('t-ann'), boss: link('t-boss') };
+    const observed = ann({ references: { [MANAGER]: 'boss' } });
+    expect(run(observed, links, { [ENTERPRISE]: { manager: { value: 't-boss' } } }).result.inSync).toBe(1);
+    const drifted = run(observed, links, { [ENTERPRISE]: { manager: { value: 'boss' } } }).result.drifted;
+    expect(drifted).toEqual([expect.objectContaining({ attributes: [{ path: MANAGER, app: { value: 'boss' }, desired: { value: 't-boss' } }] })]);
+    // The app lost the manager: drift, to be set again.
+    expect(run(observed, links, {}).result.drifted).toEqual([expect.objectContaining({ attributes: [{ path: MANAGER, app: null, desired: { value: 't-boss' } }] })]);
+  });
+
+  it('a user whose resolved manager hashes to the snapshot is in sync (the manager counts in the hash, as the cycle recorded it)', () => {
+    const recorded = { userName: 'ann@x.example', title: 'Engineer', [MANAGER]: { value: 't-boss' }, active: true };
+    const links = { ann: { ...link('t-ann'), hash: hashAttributes(recorded) }, boss: link('t-boss') };
+    const { result, classifier } = run(ann({ references: { [MANAGER]: 'boss' } }), links, { [ENTERPRISE]: { manager: { value: 't-boss' } } }, recorded);
+    expect(result.inSync).toBe(1);
+    expect(result.drifted).toEqual([]);
+    expect(classifier.desiredOf('ann')).toBeUndefined(); // settled and dropped
+  });
+
+  it('a manager who is not provisioned, and an emptied onEmpty: clear attribute, are expected absent', () => {
+    const observed = ann({ references: { [MANAGER]: 'boss' }, cleared: ['nickName'] });
+    const links = { ann: link('t-ann'), boss: link('t-boss', 'disabled') };
+    expect(run(observed, links, {}).result.inSync).toBe(1);
+    const { result, classifier } = run(observed, links, { nickName: 'Annie', [ENTERPRISE]: { manager: { value: 't-boss' } } });
+    expect(result.drifted).toEqual([
+      expect.objectContaining({
+        attributes: expect.arrayContaining([
+          { path: 'nickName', app: 'Annie', desired: null },
+          { path: MANAGER, app: { value: 't-boss' }, desired: null },
+        ]),
+      }),
+    ]);
+    expect(result.drifted[0]?.attributes).toHaveLength(2);
+    // What a repair works from: the attributes to remove, and the create that leaves them out.
+    expect(classifier.desiredOf('ann')?.mapped?.attributes).not.toHaveProperty(MANAGER);
+  });
+
+  it('a cleared attribute is expected absent for a user who hashes to the snapshot too', () => {
+    const recorded = { userName: 'ann@x.example', title: 'Engineer', active: true };
+    const links = { ann: { ...link('t-ann'), hash: hashAttributes(recorded) } };
+    const { result } = run(ann({ cleared: ['nickName'] }), links, { nickName: 'Annie' }, recorded);
+    expect(result.drifted).toEqual([expect.objectContaining({ attributes: [{ path: 'nickName', app: 'Annie', desired: null }] })]);
+  });
+
+  it('roles compare as a set; a set kept by add is in sync while the app holds every mapped role', () => {
+    const links = { ann: link('t-ann') };
+    const roles = [role('Admin'), role('Reader')];
+    const assertive = ann({ roles, mode: 'replace' });
+    expect(run(assertive, links, { roles: [role('Reader'), role('Admin')] }).result.inSync).toBe(1);
+    expect(run(assertive, links, { roles: [role('Reader'), role('Admin'), role('Owner')] }).result.drifted).toHaveLength(1);
+    const adding = ann({ roles, mode: 'add' });
+    expect(run(adding, links, { roles: [role('Owner'), role('Reader'), role('Admin')] }).result.inSync).toBe(1);
+    expect(run(adding, links, { roles: [role('Owner'), role('Reader')] }).result.drifted).toEqual([
+      expect.objectContaining({ attributes: [{ path: 'roles', app: [role('Owner'), role('Reader')], desired: roles }] }),
+    ]);
   });
 });
