@@ -2,14 +2,12 @@
  * One cycle of one job: read → scope → map → diff/plan → guard → apply/record. The only stage
  * sequencing in the engine; each stage's logic lives in its own module.
  */
-import type { PreparedJob } from '../config/load.js';
 import type { DeprovisionRules, GroupsConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
-import type { MappingEnvironment } from '../mapping/map.js';
-import type { ScimClient } from '../scim/client.js';
 import type { Compat } from '../scim/requests.js';
-import { readsGroupChanges, type Source } from '../sources/source.js';
+import { readsGroupChanges } from '../sources/source.js';
 import { hashAttributes, type Link, type LinkEntry, type PendingEntry, type RunOutcome, type StateStore } from '../state/store.js';
+import type { JobPorts } from './ports.js';
 import { applyUserOperation, countByKind, emptyApplySummary, type ApplyContext, type ApplySummary } from './apply.js';
 import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from './apply-groups.js';
 import { applyEscrow, escrowVerdict, fingerprintOf, nextAttemptAt } from './escrow.js';
@@ -47,13 +45,7 @@ export interface CycleOptions {
   readonly full?: boolean;
 }
 
-export interface CycleDependencies {
-  readonly job: PreparedJob;
-  readonly source: Source;
-  readonly store: StateStore;
-  readonly client: ScimClient;
-  readonly log: Logger;
-  readonly env: MappingEnvironment;
+export interface CycleDependencies extends JobPorts {
   /** schedule.fullSyncEvery: the longest stretch of incremental cycles. */
   readonly fullSyncEvery?: number;
 }

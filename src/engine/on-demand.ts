@@ -7,12 +7,11 @@
  */
 import type { PreparedJob } from '../config/load.js';
 import type { Logger } from '../log.js';
-import type { MappingEnvironment } from '../mapping/map.js';
 import type { ScimObject } from '../mapping/paths.js';
 import type { ScimClient } from '../scim/client.js';
 import { equalityFilter, type Compat } from '../scim/requests.js';
-import { SourceReadError, type RejectedObject, type Source, type SourceUser } from '../sources/source.js';
-import type { Link, StateStore } from '../state/store.js';
+import { SourceReadError, type RejectedObject, type SourceUser } from '../sources/source.js';
+import type { Link } from '../state/store.js';
 import { applyUserOperation, emptyApplySummary, type ApplyContext, type OperationResult } from './apply.js';
 import { applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from './apply-groups.js';
 import { FirstContact, type FirstContactOptions } from './first-contact.js';
@@ -22,16 +21,10 @@ import { planUser, type MatchQuery, type ObservedUser, type UserOperation } from
 import { OutcomeRecorder } from './recorder.js';
 import { ReferenceBook } from './reference-book.js';
 import { compileUserScope, describeFilter, type ScopeVerdict } from './scope.js';
+import type { JobPorts } from './ports.js';
 import { observeUser, scopeMembers, withAppRoles } from './user-read.js';
 
-export interface OnDemandDependencies {
-  readonly job: PreparedJob;
-  readonly source: Source;
-  readonly store: StateStore;
-  readonly client: ScimClient;
-  readonly log: Logger;
-  readonly env: MappingEnvironment;
-}
+export type OnDemandDependencies = JobPorts;
 
 export type StepOutcome = 'ok' | 'skipped' | 'failed';
 

@@ -4,15 +4,11 @@
  * with `repair` or `adopt`, the difference is sent through the cycle's own apply stage.
  * The imperative shell: reads, then the pure classification, then repair.
  */
-import type { PreparedJob } from '../../config/load.js';
-import type { Logger } from '../../log.js';
 import { parseTargetPath } from '../../mapping/paths.js';
-import type { MappingEnvironment, MappingSet } from '../../mapping/map.js';
-import type { ScimClient } from '../../scim/client.js';
+import type { MappingSet } from '../../mapping/map.js';
 import type { Compat } from '../../scim/requests.js';
-import type { Source } from '../../sources/source.js';
-import type { StateStore } from '../../state/store.js';
 import { listedAttribute } from '../first-contact.js';
+import type { JobPorts } from '../ports.js';
 import { readJobGroups } from '../group-read.js';
 import { streamObservedUsers } from '../user-read.js';
 import { classifyGroups } from './classify-groups.js';
@@ -32,13 +28,7 @@ export interface ReconcileOptions {
   readonly allowDeletes?: boolean;
 }
 
-export interface ReconcileDependencies {
-  readonly job: PreparedJob;
-  readonly source: Source;
-  readonly store: StateStore;
-  readonly client: ScimClient;
-  readonly log: Logger;
-  readonly env: MappingEnvironment;
+export interface ReconcileDependencies extends JobPorts {
   readonly fullSyncEvery?: number;
 }
 
