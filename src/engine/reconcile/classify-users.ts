@@ -50,9 +50,33 @@ interface StoredDesired {
   readonly asRecorded?: { readonly createOnly: MappedObject['createOnly'] };
 }
 
+/**
+ * The snapshot's user links as the classifier asks for them, one at a time: at 100,000 users an
+ * in-memory index of every link (and of every target id) is tens of megabytes the database
+ * already holds, indexed. linksOf() wraps a map, for callers that hold one anyway.
+ */
+export interface UserLinks {
+  /** The link of a source user, deleted ones included. */
+  get(sourceId: string): LinkEntry | undefined;
+  /** The source user a live link ties an app account to. */
+  sourceOf(targetId: string): string | undefined;
+  /** Every link, in the snapshot's order; the callback must not read links itself. */
+  forEach(visit: (entry: LinkEntry, sourceId: string) => void): void;
+}
+
+export function linksOf(links: ReadonlyMap<string, LinkEntry>): UserLinks {
+  const byTarget = new Map<string, string>();
+  for (const [sourceId, entry] of links) if (entry.state !== 'deleted') byTarget.set(entry.targetId, sourceId);
+  return {
+    get: (sourceId) => links.get(sourceId),
+    sourceOf: (targetId) => byTarget.get(targetId),
+    forEach: (visit) => links.forEach(visit),
+  };
+}
+
 export interface UserClassifierOptions {
-  /** The snapshot's user links: source id → entry. */
-  readonly links: ReadonlyMap<string, LinkEntry>;
+  /** The snapshot's user links. */
+  readonly links: UserLinks;
   /** A link's recorded attributes (read from the snapshot on demand). */
   readonly recorded: (sourceId: string) => Readonly<Record<string, ScimValue>> | undefined;
   readonly matchAttributes: readonly string[];
@@ -69,8 +93,6 @@ interface UnmanagedCandidate {
 export class UserClassifier {
   /** Source id → JSON of DesiredUser (a string per user is a fraction of the object graph). */
   private readonly desired = new Map<string, string>();
-  /** Live links by target id. */
-  private readonly byTarget = new Map<string, string>();
   /** Match key → unlinked, in-scope source users (for unmanaged accounts). */
   private readonly unlinkedIndex = new Map<string, string[]>();
   private readonly unlinked = new Map<string, string>();
@@ -85,9 +107,7 @@ export class UserClassifier {
   private sourceUsers = 0;
   private appUsers = 0;
 
-  constructor(private readonly options: UserClassifierOptions) {
-    for (const [sourceId, entry] of options.links) if (entry.state !== 'deleted') this.byTarget.set(entry.targetId, sourceId);
-  }
+  constructor(private readonly options: UserClassifierOptions) {}
 
   /** One source user of a complete read. */
   addSourceUser(user: ObservedUser): void {
@@ -127,7 +147,7 @@ export class UserClassifier {
   observeAccount(account: ScimObject): void {
     this.appUsers++;
     const targetId = String(account.id);
-    const sourceId = this.byTarget.get(targetId);
+    const sourceId = this.options.links.sourceOf(targetId);
     if (sourceId === undefined) {
       this.unmanaged.push(this.classifyUnmanaged(account, targetId));
       return;
@@ -169,9 +189,13 @@ export class UserClassifier {
   finish(): UserClassification {
     const missingInApp: MissingObject[] = [];
     const missingKeys = new Map<string, number>();
-    for (const [sourceId, entry] of this.options.links) {
+    const unseen: { sourceId: string; targetId: string }[] = [];
+    this.options.links.forEach((entry, sourceId) => {
       // Seen accounts dropped their desired state, or kept it as drifted; never-expected ones had none.
-      if (entry.state === 'deleted' || !this.desired.has(sourceId) || this.seenAndKept.has(sourceId)) continue;
+      if (entry.state !== 'deleted' && this.desired.has(sourceId) && !this.seenAndKept.has(sourceId)) unseen.push({ sourceId, targetId: entry.targetId });
+    });
+    for (const entry of unseen) {
+      const sourceId = entry.sourceId;
       const desired = this.desiredOf(sourceId);
       // A linked user the source no longer has, or one being deprovisioned, is not expected in the app.
       if (!desired?.attributes) continue;

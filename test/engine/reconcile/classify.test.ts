@@ -1,7 +1,7 @@
 /** Reconcile's classification: source users, the snapshot's links and the app's accounts → categories. */
 import { describe, expect, it } from 'vitest';
 import { classifyGroups } from '../../../src/engine/reconcile/classify-groups.js';
-import { UserClassifier } from '../../../src/engine/reconcile/classify-users.js';
+import { linksOf, UserClassifier } from '../../../src/engine/reconcile/classify-users.js';
 import type { ObservedUser } from '../../../src/engine/plan.js';
 import type { UserStatus } from '../../../src/engine/scope.js';
 import type { ScimObject } from '../../../src/mapping/paths.js';
@@ -23,7 +23,7 @@ const link = (targetId: string, state: LinkEntry['state'] = 'active'): LinkEntry
 const account = (id: string, userName: string, extra: Record<string, unknown> = {}) => ({ id, userName, title: 'Engineer', active: true, ...extra });
 
 function classify(users: ObservedUser[], links: Record<string, LinkEntry>, accounts: Record<string, unknown>[]) {
-  const classifier = new UserClassifier({ links: new Map(Object.entries(links)), recorded: () => undefined, matchAttributes: ['userName'], ignore: new Set(), rules });
+  const classifier = new UserClassifier({ links: linksOf(new Map(Object.entries(links))), recorded: () => undefined, matchAttributes: ['userName'], ignore: new Set(), rules });
   for (const u of users) classifier.addSourceUser(u);
   for (const a of accounts) classifier.observeAccount(a as never);
   return classifier.finish();
@@ -78,7 +78,7 @@ describe('UserClassifier, users as the snapshot recorded them', () => {
     const desired = { ...(ann.mapped.ok ? ann.mapped.value.attributes : {}), active: true };
     const reads: string[] = [];
     const classifier = new UserClassifier({
-      links: new Map([['ann', { ...link('t-ann'), hash: hashAttributes(desired) }]]),
+      links: linksOf(new Map([['ann', { ...link('t-ann'), hash: hashAttributes(desired) }]])),
       recorded: (sourceId) => (reads.push(sourceId), desired),
       matchAttributes: ['userName'],
       ignore: new Set(),
