@@ -129,7 +129,9 @@ export class UserClassifier {
     }
     const mapped = user.mapped.value;
     if (live && link.state === 'active' && hashAttributes(desiredAttributes(mapped)) === link.hash) {
-      keep({ label: user.label, match: user.match, asRecorded: { createOnly: mapped.createOnly } });
+      // The common case at scale, so the most compact: see packRecorded.
+      if (Object.keys(mapped.createOnly).length === 0) this.desired.set(user.sourceId, this.packRecorded(user.label, user.match));
+      else keep({ label: user.label, match: user.match, asRecorded: { createOnly: mapped.createOnly } });
       return;
     }
     keep({ label: user.label, match: user.match, mapped });
@@ -169,7 +171,7 @@ export class UserClassifier {
   desiredOf(sourceId: string): DesiredUser | undefined {
     const text = this.desired.get(sourceId);
     if (text === undefined) return undefined;
-    const stored = JSON.parse(text) as StoredDesired;
+    const stored = text.startsWith(RECORDED) ? this.unpackRecorded(text) : (JSON.parse(text) as StoredDesired);
     const base = { label: stored.label, match: stored.match };
     if (stored.fixed) return { ...base, attributes: stored.fixed };
     if (stored.mapped) return { ...base, attributes: desiredAttributes(stored.mapped), mapped: stored.mapped };
@@ -230,6 +232,32 @@ export class UserClassifier {
     };
   }
 
+  /**
+   * A user the snapshot already holds as desired, with nothing create-only, in a third of its JSON:
+   * RECORDED + [label, then per match query the rule's index (or its attribute) and its value,
+   * 0 when the value is the label] — usually `["ada@x.example",0,0]`. 100,000 of them wait for
+   * the app's listing, so the bytes count.
+   */
+  private packRecorded(label: string, match: readonly MatchQuery[]): string {
+    const packed: (string | number)[] = [label];
+    for (const query of match) {
+      const rule = this.options.matchAttributes.indexOf(query.attribute);
+      packed.push(rule === -1 ? query.attribute : rule, query.value === label ? 0 : query.value);
+    }
+    return RECORDED + JSON.stringify(packed);
+  }
+
+  private unpackRecorded(text: string): StoredDesired {
+    const [label, ...rest] = JSON.parse(text.slice(RECORDED.length)) as [string, ...(string | number)[]];
+    const match: MatchQuery[] = [];
+    for (let i = 0; i + 1 < rest.length; i += 2) {
+      const attribute = rest[i] as string | number;
+      const value = rest[i + 1] as string | number;
+      match.push({ attribute: typeof attribute === 'number' ? (this.options.matchAttributes[attribute] as string) : attribute, value: value === 0 ? label : String(value) });
+    }
+    return { label, match, asRecorded: { createOnly: {} } };
+  }
+
   private classifyUnmanaged(account: ScimObject, targetId: string): UnmanagedCandidate {
     const keys: { attribute: string; key: string }[] = [];
     for (const attribute of this.options.matchAttributes) for (const value of valuesAt(account, attribute)) keys.push({ attribute, key: matchKey(attribute, value) });
@@ -251,6 +279,9 @@ export class UserClassifier {
     return { account: base, keys };
   }
 }
+
+/** Marks a packed "as recorded" entry; JSON never starts with it. */
+const RECORDED = '\u0001';
 
 function labelOf(account: ScimObject, targetId: string): string {
   for (const key of ['userName', 'displayName']) if (typeof account[key] === 'string' && account[key] !== '') return account[key];

@@ -91,6 +91,30 @@ describe('UserClassifier, users as the snapshot recorded them', () => {
     expect(result.drifted).toEqual([expect.objectContaining({ sourceId: 'ann', attributes: [{ path: 'title', app: 'Hacker', desired: 'Engineer' }] })]);
     expect(classifier.desiredOf('ann')?.mapped?.attributes).toEqual(desired);
   });
+
+  it('keeps every match value of such a user, the label and the others, so a missing one is still found by an account re-created by hand', () => {
+    const ann: ObservedUser = {
+      ...user('ann'),
+      match: [
+        { attribute: 'userName', value: 'ann@x.example' },
+        { attribute: 'emails[type eq "work"].value', value: 'Ann.Other@x.example' },
+        { attribute: 'externalId', value: '0' },
+      ],
+    };
+    const desired = { ...(ann.mapped.ok ? ann.mapped.value.attributes : {}), active: true };
+    const classifier = new UserClassifier({
+      links: linksOf(new Map([['ann', { ...link('t-ann'), hash: hashAttributes(desired) }]])),
+      recorded: () => desired,
+      matchAttributes: ['userName', 'emails[type eq "work"].value'],
+      ignore: new Set(),
+      rules,
+    });
+    classifier.addSourceUser(ann);
+    expect(classifier.desiredOf('ann')).toMatchObject({ label: 'ann@x.example', match: ann.match, attributes: desired });
+    classifier.observeAccount({ id: 't-new', userName: 'someone-else@x.example', emails: [{ type: 'work', value: 'ann.other@x.example' }] });
+    const result = classifier.finish();
+    expect(result.missingInApp).toEqual([{ kind: 'user', sourceId: 'ann', targetId: 't-ann', label: 'ann@x.example', matchingTargetId: 't-new' }]);
+  });
 });
 
 describe('classifyGroups', () => {
