@@ -1,8 +1,9 @@
 /**
- * The user half of reconcile, as a pure accumulator: source users (mapped) and the snapshot's
- * links go in first, then the app's accounts stream through page by page, each classified as it
- * arrives and then dropped; `finish()` names what was never seen. Memory: one compact entry per
- * source user and per link, never the app's accounts (unmanaged ones aside).
+ * The user half of reconcile, as an accumulator: source users (mapped) go in first, checked
+ * against the snapshot's links, then the app's accounts stream through page by page, each
+ * classified as it arrives and then dropped; `finish()` names what was never seen. Memory: one
+ * compact entry per source user until its account is seen; links are looked up (UserLinks),
+ * never held, and so are the app's accounts (unmanaged ones aside).
  */
 import type { DeprovisionRules } from '../../config/schema.js';
 import type { MappedObject } from '../../mapping/map.js';
