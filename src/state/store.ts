@@ -270,6 +270,34 @@ export class StateStore {
     return index;
   }
 
+  /** One link without its attributes (linkIndex's entry), for callers that look links up one by one. */
+  linkEntry(job: string, kind: ObjectKind, sourceId: string): LinkEntry | undefined {
+    const row = this.statement('SELECT target_id, label, state, hash FROM links WHERE job = ? AND kind = ? AND source_id = ?').get(job, kind, sourceId) as
+      | { target_id: string; label: string; state: LinkState; hash: string }
+      | undefined;
+    return row ? { targetId: row.target_id, label: row.label, state: row.state, hash: row.hash } : undefined;
+  }
+
+  /**
+   * Every link of a job without its attributes, one row at a time (linkIndex's order), never held
+   * together. The connection is busy until the walk ends: `visit` must not use the store.
+   */
+  forEachLinkEntry(job: string, kind: ObjectKind, visit: (entry: LinkEntry, sourceId: string) => void): void {
+    const rows = this.statement('SELECT source_id, target_id, label, state, hash FROM links WHERE job = ? AND kind = ?').iterate(job, kind) as IterableIterator<{
+      source_id: string;
+      target_id: string;
+      label: string;
+      state: LinkState;
+      hash: string;
+    }>;
+    for (const row of rows) visit({ targetId: row.target_id, label: row.label, state: row.state, hash: row.hash }, row.source_id);
+  }
+
+  /** How many links of a job are live (not deleted). */
+  liveLinkCount(job: string, kind: ObjectKind): number {
+    return (this.statement("SELECT count(*) AS n FROM links WHERE job = ? AND kind = ? AND state != 'deleted'").get(job, kind) as { n: number }).n;
+  }
+
   link(job: string, kind: ObjectKind, sourceId: string): Link | undefined {
     const row = this.statement('SELECT source_id, target_id, label, state, attributes FROM links WHERE job = ? AND kind = ? AND source_id = ?').get(job, kind, sourceId) as
       | LinkRow

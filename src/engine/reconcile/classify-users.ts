@@ -1,8 +1,9 @@
 /**
- * The user half of reconcile, as a pure accumulator: source users (mapped) and the snapshot's
- * links go in first, then the app's accounts stream through page by page, each classified as it
- * arrives and then dropped; `finish()` names what was never seen. Memory: one compact entry per
- * source user and per link, never the app's accounts (unmanaged ones aside).
+ * The user half of reconcile, as an accumulator: source users (mapped) go in first, checked
+ * against the snapshot's links, then the app's accounts stream through page by page, each
+ * classified as it arrives and then dropped; `finish()` names what was never seen. Memory: one
+ * compact entry per source user until its account is seen; links are looked up (UserLinks),
+ * never held, and so are the app's accounts (unmanaged ones aside).
  */
 import type { DeprovisionRules } from '../../config/schema.js';
 import type { MappedObject } from '../../mapping/map.js';
@@ -56,9 +57,33 @@ interface StoredDesired {
   readonly asRecorded?: Pick<MappedObject, 'createOnly' | 'valueSets' | 'cleared'>;
 }
 
+/**
+ * The snapshot's user links as the classifier asks for them, one at a time: at 100,000 users an
+ * in-memory index of every link (and of every target id) is tens of megabytes the database
+ * already holds, indexed. linksOf() wraps a map, for callers that hold one anyway.
+ */
+export interface UserLinks {
+  /** The link of a source user, deleted ones included. */
+  get(sourceId: string): LinkEntry | undefined;
+  /** The source user a live link ties an app account to. */
+  sourceOf(targetId: string): string | undefined;
+  /** Every link, in the snapshot's order; the callback must not read links itself. */
+  forEach(visit: (entry: LinkEntry, sourceId: string) => void): void;
+}
+
+export function linksOf(links: ReadonlyMap<string, LinkEntry>): UserLinks {
+  const byTarget = new Map<string, string>();
+  for (const [sourceId, entry] of links) if (entry.state !== 'deleted') byTarget.set(entry.targetId, sourceId);
+  return {
+    get: (sourceId) => links.get(sourceId),
+    sourceOf: (targetId) => byTarget.get(targetId),
+    forEach: (visit) => links.forEach(visit),
+  };
+}
+
 export interface UserClassifierOptions {
-  /** The snapshot's user links: source id → entry. */
-  readonly links: ReadonlyMap<string, LinkEntry>;
+  /** The snapshot's user links. */
+  readonly links: UserLinks;
   /** A link's recorded attributes (read from the snapshot on demand). */
   readonly recorded: (sourceId: string) => Readonly<Record<string, ScimValue>> | undefined;
   readonly matchAttributes: readonly string[];
@@ -77,8 +102,6 @@ interface UnmanagedCandidate {
 export class UserClassifier {
   /** Source id → JSON of DesiredUser (a string per user is a fraction of the object graph). */
   private readonly desired = new Map<string, string>();
-  /** Live links by target id. */
-  private readonly byTarget = new Map<string, string>();
   /** Match key → unlinked, in-scope source users (for unmanaged accounts). */
   private readonly unlinkedIndex = new Map<string, string[]>();
   private readonly unlinked = new Map<string, string>();
@@ -93,9 +116,7 @@ export class UserClassifier {
   private sourceUsers = 0;
   private appUsers = 0;
 
-  constructor(private readonly options: UserClassifierOptions) {
-    for (const [sourceId, entry] of options.links) if (entry.state !== 'deleted') this.byTarget.set(entry.targetId, sourceId);
-  }
+  constructor(private readonly options: UserClassifierOptions) {}
 
   /** One source user of a complete read. */
   addSourceUser(user: ObservedUser): void {
@@ -119,7 +140,9 @@ export class UserClassifier {
     const mapped = resolveReferences(user.mapped.value, (id) => this.activeTarget(id), this.options.compat).mapped;
     if (live && link.state === 'active' && hashAttributes(desiredAttributes(mapped)) === link.hash) {
       const { createOnly, valueSets, cleared } = mapped;
-      keep({ label: user.label, match: user.match, asRecorded: { createOnly, ...(valueSets ? { valueSets } : {}), ...(cleared ? { cleared } : {}) } });
+      // The common case at scale, so the most compact: see packRecorded.
+      if (Object.keys(createOnly).length === 0 && !valueSets && !cleared) this.desired.set(user.sourceId, this.packRecorded(user.label, user.match));
+      else keep({ label: user.label, match: user.match, asRecorded: { createOnly, ...(valueSets ? { valueSets } : {}), ...(cleared ? { cleared } : {}) } });
       return;
     }
     keep({ label: user.label, match: user.match, mapped });
@@ -137,7 +160,7 @@ export class UserClassifier {
   observeAccount(account: ScimObject): void {
     this.appUsers++;
     const targetId = String(account.id);
-    const sourceId = this.byTarget.get(targetId);
+    const sourceId = this.options.links.sourceOf(targetId);
     if (sourceId === undefined) {
       this.unmanaged.push(this.classifyUnmanaged(account, targetId));
       return;
@@ -159,7 +182,7 @@ export class UserClassifier {
   desiredOf(sourceId: string): DesiredUser | undefined {
     const text = this.desired.get(sourceId);
     if (text === undefined) return undefined;
-    const stored = JSON.parse(text) as StoredDesired;
+    const stored = text.startsWith(RECORDED) ? this.unpackRecorded(text) : (JSON.parse(text) as StoredDesired);
     const base = { label: stored.label, match: stored.match };
     if (stored.fixed) return { ...base, attributes: stored.fixed };
     if (stored.mapped) return { ...base, attributes: expectAbsent(desiredAttributes(stored.mapped), stored.mapped.cleared), mapped: stored.mapped };
@@ -180,9 +203,13 @@ export class UserClassifier {
   finish(): UserClassification {
     const missingInApp: MissingObject[] = [];
     const missingKeys = new Map<string, number>();
-    for (const [sourceId, entry] of this.options.links) {
+    const unseen: { sourceId: string; targetId: string }[] = [];
+    this.options.links.forEach((entry, sourceId) => {
       // Seen accounts dropped their desired state, or kept it as drifted; never-expected ones had none.
-      if (entry.state === 'deleted' || !this.desired.has(sourceId) || this.seenAndKept.has(sourceId)) continue;
+      if (entry.state !== 'deleted' && this.desired.has(sourceId) && !this.seenAndKept.has(sourceId)) unseen.push({ sourceId, targetId: entry.targetId });
+    });
+    for (const entry of unseen) {
+      const sourceId = entry.sourceId;
       const desired = this.desiredOf(sourceId);
       // A linked user the source no longer has, or one being deprovisioned, is not expected in the app.
       if (!desired?.attributes) continue;
@@ -222,6 +249,32 @@ export class UserClassifier {
     return entry?.state === 'active' ? entry.targetId : undefined;
   }
 
+  /**
+   * A user the snapshot already holds as desired, with nothing create-only, in a third of its JSON:
+   * RECORDED + [label, then per match query the rule's index (or its attribute) and its value,
+   * 0 when the value is the label] — usually `["ada@x.example",0,0]`. 100,000 of them wait for
+   * the app's listing, so the bytes count.
+   */
+  private packRecorded(label: string, match: readonly MatchQuery[]): string {
+    const packed: (string | number)[] = [label];
+    for (const query of match) {
+      const rule = this.options.matchAttributes.indexOf(query.attribute);
+      packed.push(rule === -1 ? query.attribute : rule, query.value === label ? 0 : query.value);
+    }
+    return RECORDED + JSON.stringify(packed);
+  }
+
+  private unpackRecorded(text: string): StoredDesired {
+    const [label, ...rest] = JSON.parse(text.slice(RECORDED.length)) as [string, ...(string | number)[]];
+    const match: MatchQuery[] = [];
+    for (let i = 0; i + 1 < rest.length; i += 2) {
+      const attribute = rest[i] as string | number;
+      const value = rest[i + 1] as string | number;
+      match.push({ attribute: typeof attribute === 'number' ? (this.options.matchAttributes[attribute] as string) : attribute, value: value === 0 ? label : String(value) });
+    }
+    return { label, match, asRecorded: { createOnly: {} } };
+  }
+
   private classifyUnmanaged(account: ScimObject, targetId: string): UnmanagedCandidate {
     const keys: { attribute: string; key: string }[] = [];
     for (const attribute of this.options.matchAttributes) for (const value of valuesAt(account, attribute)) keys.push({ attribute, key: matchKey(attribute, value) });
@@ -249,6 +302,9 @@ function expectAbsent(attributes: Record<string, ScimValue>, cleared: readonly s
   for (const path of cleared ?? []) if (!(path in attributes)) attributes[path] = null;
   return attributes;
 }
+
+/** Marks a packed "as recorded" entry; JSON never starts with it. */
+const RECORDED = '\u0001';
 
 function labelOf(account: ScimObject, targetId: string): string {
   for (const key of ['userName', 'displayName']) if (typeof account[key] === 'string' && account[key] !== '') return account[key];

@@ -7,12 +7,13 @@
 import { parseTargetPath } from '../../mapping/paths.js';
 import type { MappingSet } from '../../mapping/map.js';
 import type { Compat } from '../../scim/requests.js';
+import type { StateStore } from '../../state/store.js';
 import { listedAttribute } from '../first-contact.js';
 import type { JobPorts } from '../ports.js';
 import { readJobGroups } from '../group-read.js';
 import { streamObservedUsers } from '../user-read.js';
 import { classifyGroups } from './classify-groups.js';
-import { UserClassifier } from './classify-users.js';
+import { UserClassifier, type UserLinks } from './classify-users.js';
 import { ignoreSet, isComparable } from './compare.js';
 import { readAppObjects, type AppRead } from './read-app.js';
 import { repair } from './repair.js';
@@ -65,7 +66,12 @@ async function reconcile(deps: ReconcileDependencies, options: ReconcileOptions,
   const window = Math.max(8, job.config.target.concurrency * 4);
 
   // --- the desired state: a full read of the source, scoped and mapped as a cycle would ---
-  const userLinks = store.linkIndex(name, 'user');
+  // Links are looked up in the snapshot one by one: at 100,000 users, an index of them in memory is what pushed RSS past 300 MB.
+  const userLinks: UserLinks = {
+    get: (sourceId) => store.linkEntry(name, 'user', sourceId),
+    sourceOf: (targetId) => store.linkedSourceOf(name, 'user', targetId)?.sourceId,
+    forEach: (visit) => store.forEachLinkEntry(name, 'user', visit),
+  };
   const classifier = new UserClassifier({ links: userLinks, recorded: (sourceId) => store.link(name, 'user', sourceId)?.attributes, matchAttributes: job.config.users.match.map((r) => r.target), ignore, rules: job.config.users.deprovision, compat: job.config.target.compat as Compat });
   const stream = streamObservedUsers(
     { job, source: deps.source, env: deps.env, pendingIds: [], labelOf: (id) => userLinks.get(id)?.label, onFallback: (reason) => log.warn({ job: name }, reason) },
@@ -84,14 +90,14 @@ async function reconcile(deps: ReconcileDependencies, options: ReconcileOptions,
   if (groupRead && !groupRead.complete) return failedReport(name, started, ignored, [`the source's groups could not be read: ${groupRead.error ?? 'the read did not complete'}`]);
 
   // --- what the app holds ---
-  const liveTargets = (links: ReadonlyMap<string, { targetId: string; state: string }>) => () => liveTargetIds(links);
   const userRead: AppRead = await readAppObjects(
     {
       client,
       resourceType: 'Users',
       attributes: readAttributes(job.users, ['id', 'userName', 'externalId', 'active', ...job.config.users.match.map((r) => listedAttribute(r.target))]),
-      linkedTargetIds: liveTargets(userLinks),
-      linkedCount: countLive(userLinks),
+      // Only an app that cannot list reads by id; the ids are gathered first, since a walk of the links holds the database.
+      linkedTargetIds: () => liveUserTargets(store, name),
+      linkedCount: store.liveLinkCount(name, 'user'),
       window,
     },
     (account) => classifier.observeAccount(account),
@@ -106,7 +112,7 @@ async function reconcile(deps: ReconcileDependencies, options: ReconcileOptions,
   if (groupRead && job.groups) {
     const linked = new Set(liveTargetIds(groupLinks));
     const groupAppRead = await readAppObjects(
-      { client, resourceType: 'Groups', attributes: readAttributes(job.groups, ['id', 'displayName', 'externalId', 'members']), linkedTargetIds: liveTargets(groupLinks), linkedCount: linked.size, window },
+      { client, resourceType: 'Groups', attributes: readAttributes(job.groups, ['id', 'displayName', 'externalId', 'members']), linkedTargetIds: () => liveTargetIds(groupLinks), linkedCount: linked.size, window },
       // Only provisioned groups matter; the others' member lists are dropped as they stream by.
       (group) => {
         if (linked.has(String(group.id))) appGroups.set(String(group.id), group);
@@ -114,7 +120,7 @@ async function reconcile(deps: ReconcileDependencies, options: ReconcileOptions,
     );
     if (groupAppRead.mode === 'by-id') notes.push(`${groupAppRead.reason}: each provisioned group was read by id`);
     else if (groupAppRead.reason) notes.push(groupAppRead.reason);
-    groups = classifyGroups({ observed: groupRead.groups, groupLinks, userLinks, appGroups, ignore });
+    groups = classifyGroups({ observed: groupRead.groups, groupLinks, userLinks: store.linkIndex(name, 'user'), appGroups, ignore });
   }
   if (ignored.length > 0) notes.push(`not compared (jobs[].reconcile.ignore): ${ignored.join(', ')}`);
 
@@ -197,10 +203,12 @@ function* liveTargetIds(links: ReadonlyMap<string, { targetId: string; state: st
   for (const link of links.values()) if (link.state !== 'deleted') yield link.targetId;
 }
 
-function countLive(links: ReadonlyMap<string, { state: string }>): number {
-  let live = 0;
-  for (const link of links.values()) if (link.state !== 'deleted') live++;
-  return live;
+function liveUserTargets(store: StateStore, job: string): string[] {
+  const ids: string[] = [];
+  store.forEachLinkEntry(job, 'user', (entry) => {
+    if (entry.state !== 'deleted') ids.push(entry.targetId);
+  });
+  return ids;
 }
 
 const ZERO_COUNTS: ReconcileCounts = {

@@ -1,7 +1,7 @@
 /** Reconcile's classification: source users, the snapshot's links and the app's accounts → categories. */
 import { describe, expect, it } from 'vitest';
 import { classifyGroups } from '../../../src/engine/reconcile/classify-groups.js';
-import { UserClassifier } from '../../../src/engine/reconcile/classify-users.js';
+import { linksOf, UserClassifier } from '../../../src/engine/reconcile/classify-users.js';
 import type { ObservedUser } from '../../../src/engine/plan.js';
 import type { UserStatus } from '../../../src/engine/scope.js';
 import type { ScimObject, ScimValue } from '../../../src/mapping/paths.js';
@@ -23,7 +23,7 @@ const link = (targetId: string, state: LinkEntry['state'] = 'active'): LinkEntry
 const account = (id: string, userName: string, extra: Record<string, unknown> = {}) => ({ id, userName, title: 'Engineer', active: true, ...extra });
 
 function classify(users: ObservedUser[], links: Record<string, LinkEntry>, accounts: Record<string, unknown>[]) {
-  const classifier = new UserClassifier({ links: new Map(Object.entries(links)), recorded: () => undefined, matchAttributes: ['userName'], ignore: new Set(), rules, compat: 'scim' });
+  const classifier = new UserClassifier({ links: linksOf(new Map(Object.entries(links))), recorded: () => undefined, matchAttributes: ['userName'], ignore: new Set(), rules, compat: 'scim' });
   for (const u of users) classifier.addSourceUser(u);
   for (const a of accounts) classifier.observeAccount(a as never);
   return classifier.finish();
@@ -78,7 +78,7 @@ describe('UserClassifier, users as the snapshot recorded them', () => {
     const desired = { ...(ann.mapped.ok ? ann.mapped.value.attributes : {}), active: true };
     const reads: string[] = [];
     const classifier = new UserClassifier({
-      links: new Map([['ann', { ...link('t-ann'), hash: hashAttributes(desired) }]]),
+      links: linksOf(new Map([['ann', { ...link('t-ann'), hash: hashAttributes(desired) }]])),
       recorded: (sourceId) => (reads.push(sourceId), desired),
       matchAttributes: ['userName'],
       ignore: new Set(),
@@ -91,6 +91,31 @@ describe('UserClassifier, users as the snapshot recorded them', () => {
     expect(reads).toEqual(['ann']);
     expect(result.drifted).toEqual([expect.objectContaining({ sourceId: 'ann', attributes: [{ path: 'title', app: 'Hacker', desired: 'Engineer' }] })]);
     expect(classifier.desiredOf('ann')?.mapped?.attributes).toEqual(desired);
+  });
+
+  it('keeps every match value of such a user, the label and the others, so a missing one is still found by an account re-created by hand', () => {
+    const ann: ObservedUser = {
+      ...user('ann'),
+      match: [
+        { attribute: 'userName', value: 'ann@x.example' },
+        { attribute: 'emails[type eq "work"].value', value: 'Ann.Other@x.example' },
+        { attribute: 'externalId', value: '0' },
+      ],
+    };
+    const desired = { ...(ann.mapped.ok ? ann.mapped.value.attributes : {}), active: true };
+    const classifier = new UserClassifier({
+      links: linksOf(new Map([['ann', { ...link('t-ann'), hash: hashAttributes(desired) }]])),
+      recorded: () => desired,
+      matchAttributes: ['userName', 'emails[type eq "work"].value'],
+      ignore: new Set(),
+      rules,
+      compat: 'scim',
+    });
+    classifier.addSourceUser(ann);
+    expect(classifier.desiredOf('ann')).toMatchObject({ label: 'ann@x.example', match: ann.match, attributes: desired });
+    classifier.observeAccount({ id: 't-new', userName: 'someone-else@x.example', emails: [{ type: 'work', value: 'ann.other@x.example' }] });
+    const result = classifier.finish();
+    expect(result.missingInApp).toEqual([{ kind: 'user', sourceId: 'ann', targetId: 't-ann', label: 'ann@x.example', matchingTargetId: 't-new' }]);
   });
 });
 
@@ -153,7 +178,7 @@ describe('UserClassifier, with a manager, cleared attributes and app roles: desi
     };
   }
   function run(observed: ObservedUser, links: Record<string, LinkEntry>, appAccount: Record<string, unknown>, recorded?: Record<string, unknown>) {
-    const classifier = new UserClassifier({ links: new Map(Object.entries(links)), recorded: () => recorded as never, matchAttributes: ['userName'], ignore: new Set(), rules, compat: 'scim' });
+    const classifier = new UserClassifier({ links: linksOf(new Map(Object.entries(links))), recorded: () => recorded as never, matchAttributes: ['userName'], ignore: new Set(), rules, compat: 'scim' });
     classifier.addSourceUser(observed);
     classifier.observeAccount({ id: 't-ann', userName: 'ann@x.example', title: 'Engineer', active: true, ...appAccount } as never);
     return { result: classifier.finish(), classifier };
