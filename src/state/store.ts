@@ -259,14 +259,7 @@ export class StateStore {
    */
   linkIndex(job: string, kind: ObjectKind): Map<string, LinkEntry> {
     const index = new Map<string, LinkEntry>();
-    const rows = this.statement('SELECT source_id, target_id, label, state, hash FROM links WHERE job = ? AND kind = ?').iterate(job, kind) as IterableIterator<{
-      source_id: string;
-      target_id: string;
-      label: string;
-      state: LinkState;
-      hash: string;
-    }>;
-    for (const row of rows) index.set(row.source_id, { targetId: row.target_id, label: row.label, state: row.state, hash: row.hash });
+    this.forEachLinkEntry(job, kind, (entry, sourceId) => index.set(sourceId, entry));
     return index;
   }
 
