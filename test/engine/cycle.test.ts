@@ -12,26 +12,10 @@ import { startScimServer, type ScimServer } from '../../dev/scim-server.js';
 import { readQuarantine, runCycle } from '../../src/engine/cycle.js';
 import { createLogger } from '../../src/log.js';
 import { ScimClient } from '../../src/scim/client.js';
-import type { ReadStats, Source, SourceUser } from '../../src/sources/source.js';
+import type { Source, SourceUser } from '../../src/sources/source.js';
 import { StateStore } from '../../src/state/store.js';
+import { MemorySource } from '../support/memory-source.js';
 
-class MemorySource implements Source {
-  readonly name = 'memory';
-  readonly kind = 'memory';
-  constructor(readonly users: SourceUser[]) {}
-  async *readUsers(): AsyncIterable<readonly SourceUser[]> {
-    yield this.users;
-  }
-  async readUser(id: string): Promise<SourceUser | undefined> {
-    return this.users.find((u) => u.id === id);
-  }
-  async resolveGroupMembers(): Promise<ReadonlySet<string>> {
-    return new Set();
-  }
-  stats(): ReadStats {
-    return { requests: 1, retries: 0, throttledMs: 0 };
-  }
-}
 
 const TOKEN = 'cycle-test-token-0123456789';
 let server: ScimServer;

@@ -12,26 +12,10 @@ import { startScimServer, type ScimServer } from '../../dev/scim-server.js';
 import { provisionOnDemand } from '../../src/engine/on-demand.js';
 import { createLogger } from '../../src/log.js';
 import { ScimClient } from '../../src/scim/client.js';
-import type { AppRole, AppRoleAssignments, ReadStats, Source, SourceUser } from '../../src/sources/source.js';
+import type { AppRole, SourceUser } from '../../src/sources/source.js';
 import { StateStore } from '../../src/state/store.js';
+import { AppSource, MemorySource } from '../support/memory-source.js';
 
-class MemorySource implements Source {
-  readonly name = 'memory';
-  readonly kind = 'memory';
-  constructor(readonly users: SourceUser[]) {}
-  async *readUsers(): AsyncIterable<readonly SourceUser[]> {
-    yield this.users;
-  }
-  async readUser(ref: string): Promise<SourceUser | undefined> {
-    return this.users.find((u) => u.id === ref || u.attributes.userPrincipalName === ref);
-  }
-  async resolveGroupMembers(): Promise<ReadonlySet<string>> {
-    return new Set();
-  }
-  stats(): ReadStats {
-    return { requests: 0, retries: 0, throttledMs: 0 };
-  }
-}
 
 const TOKEN = 'on-demand-test-token-0123456789';
 let server: ScimServer;
@@ -150,21 +134,6 @@ describe('provisionOnDemand', () => {
   });
 });
 
-/** An app-scoped source: the users assigned to the app, with the app roles each holds. */
-class AppSource extends MemorySource {
-  constructor(
-    users: SourceUser[],
-    readonly roles: Record<string, AppRole[]>,
-  ) {
-    super(users);
-  }
-  async resolveAppAssignments(): Promise<ReadonlySet<string>> {
-    return new Set(Object.keys(this.roles));
-  }
-  async readAppRoleAssignments(): Promise<AppRoleAssignments> {
-    return { users: new Set(Object.keys(this.roles)), roles: new Map(Object.entries(this.roles)) };
-  }
-}
 
 describe('provisionOnDemand in an app-scoped job with app roles, a manager and onEmpty: clear', () => {
   const MANAGER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager';

@@ -14,39 +14,14 @@ import { provisionOnDemand } from '../../../src/engine/on-demand.js';
 import { runReconcile, type ReconcileOptions } from '../../../src/engine/reconcile/reconcile.js';
 import { createLogger } from '../../../src/log.js';
 import { ScimClient } from '../../../src/scim/client.js';
-import type { AppRole, AppRoleAssignments, ReadStats, Source, SourceUser } from '../../../src/sources/source.js';
+import type { AppRole, SourceUser } from '../../../src/sources/source.js';
 import { StateStore } from '../../../src/state/store.js';
+import { AppSource } from '../../support/memory-source.js';
 
 const MANAGER = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager';
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const TOKEN = 'reconcile-roles-token-0123456789';
 
-class AppSource implements Source {
-  readonly name = 'memory';
-  readonly kind = 'memory';
-  constructor(
-    readonly users: SourceUser[],
-    readonly roles: Record<string, AppRole[]>,
-  ) {}
-  async *readUsers(): AsyncIterable<readonly SourceUser[]> {
-    yield this.users;
-  }
-  async readUser(ref: string): Promise<SourceUser | undefined> {
-    return this.users.find((u) => u.id === ref);
-  }
-  async resolveGroupMembers(): Promise<ReadonlySet<string>> {
-    return new Set();
-  }
-  async resolveAppAssignments(): Promise<ReadonlySet<string>> {
-    return new Set(Object.keys(this.roles));
-  }
-  async readAppRoleAssignments(): Promise<AppRoleAssignments> {
-    return { users: new Set(Object.keys(this.roles)), roles: new Map(Object.entries(this.roles)) };
-  }
-  stats(): ReadStats {
-    return { requests: 0, retries: 0, throttledMs: 0 };
-  }
-}
 
 const role = (value: string): AppRole => ({ id: `r-${value}`, value, displayName: value });
 const person = (id: string, extra: Record<string, unknown> = {}): SourceUser => ({
