@@ -1,10 +1,10 @@
 /**
  * Logs on stdout (pino): JSON lines for log stores, or one readable line per record for a human at
- * a terminal (log-pretty.ts). Secrets are redacted by path as a second line of defence: the code
+ * a terminal (log-pretty.ts). Secrets are redacted by key, at any depth, as a second line of defence: the code
  * never puts a token into a log record or an error message in the first place. Redaction happens
  * before either format sees the record.
  */
-import { destination as pinoDestination, pino, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { destination as pinoDestination, pino, stdSerializers, type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { prettyDestination } from './log-pretty.js';
 
 export type { Logger };
@@ -21,41 +21,107 @@ export function resolveLogFormat(asked: string | undefined, stream: { readonly i
   return stream.isTTY === true ? 'pretty' : 'json';
 }
 
-export const REDACTED_PATHS = [
+/**
+ * Keys whose values are secrets wherever they appear in a log record, at any depth. The Okta SDK
+ * keeps the API token as apiToken and the service app's key as privateKey.
+ */
+export const SECRET_KEYS: ReadonlySet<string> = new Set([
   'token',
+  'accessToken',
+  'access_token',
+  'refreshToken',
   'clientSecret',
+  'client_secret',
   'certificatePassword',
   'password',
   'authorization',
-  'headers.authorization',
-  '*.token',
-  '*.clientSecret',
-  '*.certificatePassword',
-  '*.password',
-  '*.authorization',
-  '*.headers.authorization',
-  // The Okta SDK keeps the API token as apiToken and the service app's key as privateKey.
+  'Authorization',
   'apiToken',
   'privateKey',
-  '*.apiToken',
-  '*.privateKey',
-  'config.sources.*.clientSecret',
-  'config.sources.*.token',
-  'config.jobs[*].target.token',
-];
+]);
+
+const CENSOR = '[redacted]';
+const MAX_DEPTH = 8;
+
+/**
+ * The record with every secret key's value replaced, copied only where something was replaced (a
+ * per-operation log line has nothing to replace and costs a walk of its few keys). This replaces
+ * pino's path-based `redact`, which took 13 µs a line — a sixth of what provisiond spends per
+ * created user — and only knew the depths it was told.
+ */
+export function redactSecrets<T>(value: T, depth = 0): T {
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i];
+      const redacted = redactSecrets(item, depth + 1);
+      if (redacted !== item) (copy ??= value.slice())[i] = redacted;
+    }
+    return (copy ?? value) as T;
+  }
+  const record = value as Record<string, unknown>;
+  let copy: Record<string, unknown> | undefined;
+  for (const key in record) {
+    const item = record[key];
+    const redacted = SECRET_KEYS.has(key) ? CENSOR : redactSecrets(item, depth + 1);
+    if (redacted === item) continue;
+    // An error keeps its message and stack: it is serialized the way pino would, then redacted.
+    copy ??= value instanceof Error ? (stdSerializers.err(value) as unknown as Record<string, unknown>) : { ...record };
+    copy[key] = redacted;
+  }
+  return (copy ?? value) as T;
+}
+
+/** How long a log line may wait in the buffer before it is written (the buffer also empties at 4 KB and at exit). */
+const LOG_FLUSH_MS = 250;
+
+let stdoutSink: DestinationStream | undefined;
+
+/**
+ * stdout, written in blocks of up to 4 KB rather than a write(2) per line: a first sync logs a line
+ * per created user, and a line a syscall cost more than building it. Lines wait at most 250 ms,
+ * and whatever is buffered is written when the process exits, however it exits short of SIGKILL.
+ */
+function stdoutDestination(): DestinationStream {
+  if (!stdoutSink) {
+    const sink = pinoDestination({ dest: 1, sync: true, minLength: 4096, periodicFlush: LOG_FLUSH_MS });
+    process.once('exit', () => {
+      try {
+        sink.flushSync();
+      } catch {
+        // stdout is gone (a closed pipe): nothing left to write to.
+      }
+    });
+    stdoutSink = sink;
+  }
+  return stdoutSink;
+}
+
+/** Writes the log lines stdout still buffers: for output that must follow them (the --sync-now summary). */
+export function flushLogs(): void {
+  stdoutSink?.flushSync();
+}
 
 export function createLogger(level: LevelWithSilent = 'info', destination?: NodeJS.WritableStream, format: LogFormat = 'json'): Logger {
-  const sink: DestinationStream = destination ?? pinoDestination({ dest: 1, sync: true });
-  return pino(
+  const sink: DestinationStream = destination ?? stdoutDestination();
+  const root = pino(
     {
       level,
       base: { service: 'provisiond' },
       timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      // Secrets are redacted before either format sees the record.
+      formatters: { level: (label) => ({ level: label }), log: (record) => redactSecrets(record) },
     },
     format === 'pretty' ? prettyDestination(sink, { color: colorFor((destination ?? process.stdout) as { readonly isTTY?: boolean }) }) : sink,
   );
+  // A child's bindings never pass through formatters.log; they are redacted as the child is made.
+  // Children inherit from the root, so this covers a child's children too.
+  const pinoChild = root.child;
+  root.child = function (this: Logger, bindings, options) {
+    return pinoChild.call(this, redactSecrets(bindings), options);
+  } as Logger['child'];
+  return root;
 }
 
 /**

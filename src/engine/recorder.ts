@@ -25,6 +25,8 @@ export class OutcomeRecorder {
   private failure: unknown;
   /** Target objects claimed this cycle, per kind; a deleted link releases its claim. */
   private readonly claims: Record<ObjectKind, Map<string, Owner | null>> = { user: new Map(), group: new Map() };
+  /** Objects refused this cycle: a later success of theirs must clear the pending failure. */
+  private readonly failed: Record<ObjectKind, Set<string>> = { user: new Set(), group: new Set() };
   private readonly maxBatch: number;
   private readonly maxDelayMs: number;
 
@@ -56,12 +58,14 @@ export class OutcomeRecorder {
 
   saveLink(kind: ObjectKind, link: Link): void {
     this.claims[kind].set(link.targetId, link.state === 'deleted' ? null : { sourceId: link.sourceId, label: link.label });
-    this.push({ type: 'link', kind, link });
+    const clearsPending = this.pending[kind].has(link.sourceId) || this.failed[kind].has(link.sourceId);
+    this.push({ type: 'link', kind, link, clearsPending });
   }
 
   /** @returns the attempt count the failure will be recorded with (escrow counts per object version) */
   recordFailure(kind: ObjectKind, failure: FailureRecord): number {
     const attempts = failureAttempts(this.pending[kind].get(failure.sourceId), failure);
+    this.failed[kind].add(failure.sourceId);
     this.push({ type: 'failure', kind, failure });
     return attempts;
   }

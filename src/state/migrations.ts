@@ -120,4 +120,27 @@ export const MIGRATIONS: readonly string[] = [
     summary      TEXT NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 9: links become an ordinary rowid table. WITHOUT ROWID kept each row (a few hundred bytes of
+  //    attributes) in the primary key's B-tree, in random source-id order: every confirmed create
+  //    dirtied a page of its own, and a commit of 1,000 links wrote about 4 MB to the WAL. Rows now
+  //    append; only the small key entries land at random. (Measured: 95 µs → 46 µs per link.)
+  `
+  CREATE TABLE links_rowid (
+    job         TEXT NOT NULL,
+    kind        TEXT NOT NULL CHECK (kind IN ('user', 'group')),
+    source_id   TEXT NOT NULL,
+    target_id   TEXT NOT NULL,
+    label       TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('active', 'disabled', 'deleted')),
+    attributes  TEXT NOT NULL,
+    hash        TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL,
+    PRIMARY KEY (job, kind, source_id)
+  );
+  INSERT INTO links_rowid SELECT job, kind, source_id, target_id, label, state, attributes, hash, created_at, updated_at FROM links;
+  DROP TABLE links;
+  ALTER TABLE links_rowid RENAME TO links;
+  CREATE INDEX links_by_target ON links (job, kind, target_id);
+  `,
 ];

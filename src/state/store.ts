@@ -1,6 +1,7 @@
 /**
- * The snapshot: what provisiond last sent to each target, written one confirmed operation at a
- * time so that a crash anywhere leaves a state the next cycle can converge from.
+ * The snapshot: what provisiond last sent to each target, written as the target confirms it (in
+ * small batches, see engine/recorder.ts) so that a crash anywhere leaves a state the next cycle can
+ * converge from.
  */
 import { hash } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
@@ -142,7 +143,13 @@ export interface LinkEntry {
 
 /** One confirmed outcome or refusal, as the engine's recorder hands them over in batches. */
 export type StateWrite =
-  | { readonly type: 'link'; readonly kind: ObjectKind; readonly link: Link }
+  | {
+      readonly type: 'link';
+      readonly kind: ObjectKind;
+      readonly link: Link;
+      /** False when the writer knows the object has no pending failure to clear (saves a DELETE per link). */
+      readonly clearsPending?: boolean;
+    }
   | {
       readonly type: 'failure';
       readonly kind: ObjectKind;
@@ -219,6 +226,12 @@ export class StateStore {
     // read-only root filesystem; the state directory is the only place provisiond writes. The
     // snapshot's sorts and index builds are small enough to stay in memory.
     db.pragma('temp_store = MEMORY');
+    // A checkpoint copies every page the WAL holds back into the database; a first sync that
+    // confirms 100,000 links would run one every second at SQLite's default of 1,000 pages. At
+    // 10,000 (about 40 MB of WAL) a page rewritten by many commits is copied once. The WAL shrinks
+    // back to 8 MB when a checkpoint resets it.
+    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma('journal_size_limit = 8388608');
     const store = new StateStore(db);
     store.migrate();
     return store;
@@ -321,10 +334,12 @@ export class StateStore {
    * @returns the attempt count of each failure, in order
    */
   writeBatch(job: string, writes: readonly StateWrite[]): number[] {
-    return this.db.transaction(() => writes.flatMap((write) => (write.type === 'link' ? (this.writeLink(job, write.kind, write.link), []) : [this.writeFailure(job, write.kind, write.failure)])))();
+    return this.db.transaction(() =>
+      writes.flatMap((write) => (write.type === 'link' ? (this.writeLink(job, write.kind, write.link, write.clearsPending ?? true), []) : [this.writeFailure(job, write.kind, write.failure)])),
+    )();
   }
 
-  private writeLink(job: string, kind: ObjectKind, link: Link): void {
+  private writeLink(job: string, kind: ObjectKind, link: Link, clearsPending: boolean): void {
     const now = new Date().toISOString();
     this.statement(
       `INSERT INTO links (job, kind, source_id, target_id, label, state, attributes, hash, created_at, updated_at)
@@ -332,7 +347,7 @@ export class StateStore {
        ON CONFLICT (job, kind, source_id) DO UPDATE SET target_id = excluded.target_id, label = excluded.label,
          state = excluded.state, attributes = excluded.attributes, hash = excluded.hash, updated_at = excluded.updated_at`,
     ).run(job, kind, link.sourceId, link.targetId, link.label, link.state, JSON.stringify(link.attributes), hashAttributes(link.attributes), now, now);
-    this.statement('DELETE FROM pending WHERE job = ? AND kind = ? AND source_id = ?').run(job, kind, link.sourceId);
+    if (clearsPending) this.statement('DELETE FROM pending WHERE job = ? AND kind = ? AND source_id = ?').run(job, kind, link.sourceId);
   }
 
   /**

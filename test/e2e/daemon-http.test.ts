@@ -107,7 +107,8 @@ describe('--sync-now beside the daemon', () => {
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.logs.find((l) => l.msg === 'handing the cycle to the running daemon')).toMatchObject({ daemon: expect.stringMatching(/^pid \d+ on /) });
     const mine = run.logs.find((l) => l.msg === 'cycle success')!;
-    const theirs = daemon.cycles().at(-1)!;
+    // The daemon's line may reach its stdout a moment after the answer (its logs are buffered up to 250 ms).
+    const theirs = await daemon.waitForLog((l) => daemon.cycles().includes(l) && l.runId === mine.runId);
     expect(mine).toMatchObject({ job: 'app', runId: theirs.runId, outcome: 'success', counts: theirs.counts });
     // The daemon sent the one PATCH; the one-shot sent nothing itself.
     expect(run.logs.filter((l) => l.op !== undefined)).toEqual([]);
@@ -136,7 +137,7 @@ describe('--sync-now beside the daemon', () => {
     const mine = run.logs.find((l) => l.msg === 'cycle failed')!;
     // At error level on both sides, so an alert on level sees it.
     expect(mine).toMatchObject({ job: 'app', outcome: 'failed', level: 'error' });
-    expect(daemon.cycles().at(-1)).toMatchObject({ msg: 'cycle failed', runId: mine.runId, level: 'error' });
+    expect(await daemon.waitForLog((l) => daemon.cycles().includes(l) && l.runId === mine.runId)).toMatchObject({ msg: 'cycle failed', runId: mine.runId, level: 'error' });
     // The summary, last on stdout, names what the daemon failed to send and why, as a local run's would.
     const summary = JSON.parse(run.stdout.trimEnd().split('\n').at(-1)!) as { msg: string; exitCode: number; jobs: { failures: unknown[] }[] };
     expect(summary).toMatchObject({ msg: 'sync-now summary: a cycle failed', exitCode: 1 });

@@ -71,6 +71,21 @@ describe('OutcomeRecorder', () => {
     store.close();
   });
 
+  it('clears the pending failure of an object that succeeds, whether it failed in an earlier cycle or earlier in this one', () => {
+    const store = open();
+    store.recordFailure('job', 'user', { sourceId: 'old', operation: 'create', label: 'old', lastStatus: 500, lastError: 'boom' });
+    const recorder = new OutcomeRecorder(store, 'job', { user: store.pendingEntries('job', 'user'), group: new Map() }, { maxBatch: 1, maxDelayMs: 60_000 });
+    recorder.recordFailure('user', { sourceId: 'now', operation: 'create', label: 'now', lastStatus: 500, lastError: 'boom' });
+    expect(store.pendingFailures('job').map((f) => f.sourceId).sort()).toEqual(['now', 'old']);
+    recorder.saveLink('user', link('old', 't1'));
+    recorder.saveLink('user', link('now', 't2'));
+    recorder.saveLink('user', link('never', 't3'));
+    recorder.flush();
+    expect(store.pendingFailures('job')).toEqual([]);
+    expect(store.links('job', 'user').size).toBe(3);
+    store.close();
+  });
+
   it('hands a write that failed on its timer to the next caller instead of crashing the process', async () => {
     const store = open();
     const recorder = new OutcomeRecorder(store, 'job', noPending, { maxBatch: 100, maxDelayMs: 1 });

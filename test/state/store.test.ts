@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/state/migrations.js';
@@ -76,6 +76,34 @@ describe('StateStore', () => {
     store.finishRun(id, 'guarded', { created: 2 }, 'too many deletes');
     expect(store.recentRuns('job')[0]).toMatchObject({ id, outcome: 'guarded', counts: { created: 2 }, message: 'too many deletes' });
     store.close();
+  });
+
+  it('carries the links of a schema-8 database over to the rowid links table (migration 9), their claims included', () => {
+    const path = dbPath();
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path);
+    db.transaction(() => {
+      for (const migration of MIGRATIONS.slice(0, 8)) db.exec(migration);
+      db.pragma('user_version = 8');
+    })();
+    db.prepare(
+      "INSERT INTO links (job, kind, source_id, target_id, label, state, attributes, hash, created_at, updated_at) VALUES ('job', 'user', 's1', 't1', 'ada', 'active', '{\"userName\":\"ada\"}', 'h', 'c', 'u')",
+    ).run();
+    expect(db.prepare("SELECT sql FROM sqlite_master WHERE name = 'links'").pluck().get()).toMatch(/WITHOUT ROWID/);
+    db.close();
+
+    const store = StateStore.open(path);
+    expect(store.schemaVersion).toBe(MIGRATIONS.length);
+    expect(store.link('job', 'user', 's1')).toEqual({ sourceId: 's1', targetId: 't1', label: 'ada', state: 'active', attributes: { userName: 'ada' } });
+    expect(store.linkedSourceOf('job', 'user', 't1')).toEqual({ sourceId: 's1', label: 'ada' });
+    // The primary key still makes a second save of the same source object an update, not a second row.
+    store.saveLink('job', 'user', { sourceId: 's1', targetId: 't2', label: 'ada', state: 'active', attributes: { userName: 'ada' } });
+    expect([...store.links('job', 'user').values()].map((l) => l.targetId)).toEqual(['t2']);
+    store.close();
+    const after = new Database(path, { readonly: true });
+    expect(after.prepare("SELECT sql FROM sqlite_master WHERE name = 'links'").pluck().get()).not.toMatch(/WITHOUT ROWID/);
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE tbl_name = 'links' AND type = 'index' AND name = 'links_by_target'").pluck().get()).toBe('links_by_target');
+    after.close();
   });
 
   it('refuses a database from a newer provisiond', () => {

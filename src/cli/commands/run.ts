@@ -1,5 +1,5 @@
 import type { CycleOutcome } from '../../engine/cycle.js';
-import { createLogger, resolveLogFormat } from '../../log.js';
+import { createLogger, flushLogs, resolveLogFormat } from '../../log.js';
 import { StateStore } from '../../state/store.js';
 import { EXIT } from '../exit.js';
 import { loadOrExit, type GlobalOptions } from '../load.js';
@@ -48,6 +48,7 @@ export async function runRoot(options: RootOptions, invocation: Invocation = { c
       const summary = buildSyncSummary(reports, { command: invocation.command, exitCode });
       // Last on stdout, after every log line, in the logs' format: a block for a person, one JSON record for a log store.
       const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+      flushLogs();
       process.stdout.write(format === 'pretty' ? formatSyncSummary(summary, { color }) : `${syncSummaryRecord(summary)}\n`);
       process.exitCode = exitCode;
     } finally {
