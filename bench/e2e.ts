@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CeilingResult } from './ceiling.js';
 import { CLIENT_SECRET_ENV, createBody, graphUser, MAPPINGS, SCIM_TOKEN_ENV, userId, writeJobConfig, writeSeed } from './e2e/data.js';
+import { cpuBudget, type CpuBudget } from './e2e/budget.js';
 import { cycleSummary, HttpsJson, runTimed, startJsonLineProcess, type JsonLineProcess, type TimedRun } from './e2e/processes.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
@@ -297,6 +298,27 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
       })),
     );
     console.log(`ceiling: ${ceilings.map((c) => `${c.when} ${c.perSecond}/s`).join(', ')} (bare POST /Users loop, concurrency ${options.concurrency})`);
+    const initialRun = results.find((r) => r.scenario === 'initial');
+    const budget: CpuBudget | undefined =
+      initialRun && initialRun.creates > 0 && ceilings.length > 0
+        ? cpuBudget({
+            clientCpuMs: initialRun.cpuMs,
+            creates: initialRun.creates,
+            appCpuMs: initialRun.scimServerCpuMs,
+            appRequests: initialRun.scimRequests,
+            loopCpuMs: ceilings.reduce((sum, c) => sum + c.cpuMs, 0),
+            loopRequests: ceilings.reduce((sum, c) => sum + c.requests, 0),
+            cores: cpus().length,
+            ceilingPerSecond: ceilingRate,
+          })
+        : undefined;
+    if (budget) {
+      console.log(
+        `CPU per create (initial): provisiond ${budget.clientMs} ms, the bare loop ${budget.loopMs} ms; the app ${budget.appMs} ms a request. ` +
+          `On ${budget.cores} cores that allows at most ${budget.oneThreadBound}/s on one thread (${budget.oneThreadRatio} of the ceiling), ` +
+          `${budget.allCoresBound}/s spread over all (${budget.allCoresRatio}); ${budget.clientMsFor.target} of the ceiling needs ≤ ${budget.clientMsFor.ms} ms a create.`,
+      );
+    }
     const resultsDir = join(ROOT, 'bench', 'results');
     mkdirSync(resultsDir, { recursive: true });
     const report = {
@@ -310,6 +332,7 @@ export async function runE2eBench(argv: readonly string[]): Promise<void> {
       graphRead,
       ceilings,
       results: withRatio,
+      ...(budget ? { cpuBudget: budget } : {}),
     };
     const file = join(resultsDir, `e2e-${started.toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(file, JSON.stringify(report, null, 2));

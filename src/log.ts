@@ -76,7 +76,7 @@ export function redactSecrets<T>(value: T, depth = 0): T {
 /** How long a log line may wait in the buffer before it is written (the buffer also empties at 4 KB and at exit). */
 const LOG_FLUSH_MS = 250;
 
-let stdoutSink: DestinationStream | undefined;
+let stdoutSink: ReturnType<typeof pinoDestination> | undefined;
 
 /**
  * stdout, written in blocks of up to 4 KB rather than a write(2) per line: a first sync logs a line
