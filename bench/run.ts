@@ -3,8 +3,8 @@
  * written to bench/results/latest.json. Speed is measured here, never asserted in tests.
  * `npm run bench -- --e2e [--users N …]` runs the end-to-end benchmark instead (e2e.ts).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { MappingConfig } from '../src/config/schema.js';
@@ -12,7 +12,7 @@ import { planMembershipChanges } from '../src/engine/group-plan.js';
 import { planUserChanges, type ObservedUser } from '../src/engine/plan.js';
 import { compileMappings, mapObject, type MappingEnvironment } from '../src/mapping/map.js';
 import type { SourceUser } from '../src/sources/source.js';
-import type { Link } from '../src/state/store.js';
+import { serializeLink, StateStore, type Link, type StateWrite } from '../src/state/store.js';
 
 interface Result {
   readonly name: string;
@@ -105,6 +105,28 @@ function main(): void {
       });
       if (plan.changes.length !== 2) throw new Error('membership benchmark computed the wrong plan');
     }, '< 1000 ms'),
+  );
+
+  // What the recorder does per confirmed create, on a fresh state file: the claim lookup, then the
+  // link (attributes, hash) in transactions of 1,000.
+  const confirmed = mapped.slice(0, 30_000).flatMap((u, i) => (u.mapped.ok ? [{ sourceId: u.sourceId, targetId: `${i}-${u.sourceId}`, label: u.label, attributes: u.mapped.value.attributes }] : []));
+  results.push(
+    time('record 30k confirmed creates (state file, batches of 1,000)', confirmed.length, () => {
+      const dir = mkdtempSync(join(tmpdir(), 'provisiond-bench-store-'));
+      const store = StateStore.open(join(dir, 'state.db'));
+      try {
+        let batch: StateWrite[] = [];
+        for (const link of confirmed) {
+          if (store.linkedSourceOf('bench', 'user', link.targetId)) throw new Error('store benchmark found a claim on a new id');
+          batch.push({ type: 'link', kind: 'user', link: serializeLink({ ...link, state: 'active' }), clearsPending: false });
+          if (batch.length === 1000) (store.writeBatch('bench', batch), (batch = []));
+        }
+        store.writeBatch('bench', batch);
+      } finally {
+        store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }),
   );
 
   const rows = results.map((r) => ({

@@ -50,7 +50,8 @@ const MAX_DEPTH = 8;
  * created user — and only knew the depths it was told.
  */
 export function redactSecrets<T>(value: T, depth = 0): T {
-  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+  // Bytes hold no keys to redact, and walking a large buffer index by index would cost more than the line.
+  if (value === null || typeof value !== 'object' || depth > MAX_DEPTH || ArrayBuffer.isView(value)) return value;
   if (Array.isArray(value)) {
     let copy: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
@@ -80,7 +81,7 @@ let stdoutSink: ReturnType<typeof pinoDestination> | undefined;
 
 /**
  * stdout, written in blocks of up to 4 KB rather than a write(2) per line: a first sync logs a line
- * per created user, and a line a syscall cost more than building it. Lines wait at most 250 ms,
+ * per created user, and a syscall per line cost more than building the line. Lines wait at most 250 ms,
  * and whatever is buffered is written when the process exits, however it exits short of SIGKILL.
  */
 function stdoutDestination(): DestinationStream {

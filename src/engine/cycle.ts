@@ -219,7 +219,11 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   const planned: UserOperation[] = [];
   const deprovisioning: UserOperation[] = [];
   const skipped: SkippedObject[] = [];
+  /** Linked users the read returned: only a linked user can be absent, so only they are remembered (a first sync remembers no one). */
   const seen = new Set<string>();
+  const see = (sourceId: string): void => {
+    if (userIndex.has(sourceId)) seen.add(sourceId);
+  };
   const creates = new CreateConflicts();
   let inScope = 0;
   let deferred = 0;
@@ -235,7 +239,7 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   progress.start('sync users', previous === undefined || choice.mode !== 'full' ? undefined : Number(previous));
   for await (const observed of stream.users) {
     const user = references.resolve(observed, resolveAtStart, compat);
-    seen.add(user.sourceId);
+    see(user.sourceId);
     progress.advance();
     if (user.status === 'active') inScope++;
     const result = planObservedUser(user, userIndex.get(user.sourceId), loadLink, job.config.users.deprovision);
@@ -277,7 +281,7 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   const { groupRead, scopeRead, groupPlan } = early ?? (await readGroupsStage());
   for (const rejected of [...read.rejected, ...(groupRead?.rejected ?? [])]) {
     // An object the source sent but we could not believe: never proof that its user is gone.
-    if (rejected.id !== undefined) seen.add(rejected.id);
+    if (rejected.id !== undefined) see(rejected.id);
     skip({ sourceId: rejected.id ?? '(no id)', label: rejected.label, error: `the source's answer for this object is unusable: ${rejected.error}` });
   }
   // Without an id, a rejected object could be any linked user: nobody is deprovisioned this cycle.
@@ -494,8 +498,13 @@ function planObservedUser(user: ObservedUser, entry: LinkEntry | undefined, load
  * One app account, one source object, within a cycle: two creates that share a match value
  * (userName ada@x and ADA@x, say) would find or make the same account. The second is refused.
  */
+/**
+ * The match values of this cycle's creates, so that two source users who would land on one
+ * account are caught before either is sent. A first sync holds one entry per user: the key and
+ * the claimant's source id, nothing more.
+ */
 class CreateConflicts {
-  private readonly claimed = new Map<string, { sourceId: string; label: string }>();
+  private readonly claimed = new Map<string, string>();
 
   clear(): void {
     this.claimed.clear();
@@ -505,15 +514,15 @@ class CreateConflicts {
     const keys = operation.match.map((query) => ({ query, key: matchKey(query.attribute, query.value) }));
     for (const { query, key } of keys) {
       const owner = this.claimed.get(key);
-      if (owner && owner.sourceId !== operation.sourceId) {
+      if (owner !== undefined && owner !== operation.sourceId) {
         return {
           sourceId: operation.sourceId,
           label: operation.label,
-          error: `conflicts with ${owner.label} (source id ${owner.sourceId}): both match ${query.attribute} eq "${query.value}" in the target, and one app account serves one source user; not created`,
+          error: `conflicts with the source user ${owner}: both match ${query.attribute} eq "${query.value}" in the target, and one app account serves one source user; not created`,
         };
       }
     }
-    for (const { key } of keys) this.claimed.set(key, { sourceId: operation.sourceId, label: operation.label });
+    for (const { key } of keys) this.claimed.set(key, operation.sourceId);
     return undefined;
   }
 }

@@ -6,7 +6,7 @@
  * target object is claimed by a source object before its link is saved, and a claim by another
  * source object is refused.
  */
-import { failureAttempts, type FailureRecord, type Link, type ObjectKind, type PendingEntry, type StateStore, type StateWrite } from '../state/store.js';
+import { failureAttempts, serializeLink, type FailureRecord, type Link, type ObjectKind, type PendingEntry, type StateStore, type StateWrite } from '../state/store.js';
 
 export interface RecorderOptions {
   readonly maxBatch?: number;
@@ -59,7 +59,7 @@ export class OutcomeRecorder {
   saveLink(kind: ObjectKind, link: Link): void {
     this.claims[kind].set(link.targetId, link.state === 'deleted' ? null : { sourceId: link.sourceId, label: link.label });
     const clearsPending = this.pending[kind].has(link.sourceId) || this.failed[kind].has(link.sourceId);
-    this.push({ type: 'link', kind, link, clearsPending });
+    this.push({ type: 'link', kind, link: serializeLink(link), clearsPending });
   }
 
   /** @returns the attempt count the failure will be recorded with (escrow counts per object version) */

@@ -362,14 +362,26 @@ export class EntraSource implements IncrementalSource {
     return (hits[0] as { id: string }).id;
   }
 
+  /**
+   * The pages of a full read. The next page is asked for as soon as this one has arrived, so Graph
+   * answers it while the engine maps, plans and sends this one: a 100,000-user read then waits
+   * for Graph about once rather than once a page. At most two pages are held.
+   */
   private async *pages(firstUrl: string, deleted: boolean, onRejected: OnRejected, managerExpanded = false): AsyncIterable<readonly SourceUser[]> {
-    let url: string | undefined = firstUrl;
     const listing = deleted ? 'deleted users' : 'users';
-    for (let page = 1; url; page++) {
-      const body: GraphPage = await this.page(url, `reading ${listing} (page ${page})`);
+    const fetchPage = (url: string, page: number): Promise<GraphPage> => {
+      const pending = this.page(url, `reading ${listing} (page ${page})`);
+      // A consumer that stops early (the target refused our credentials) leaves the next page unread; its failure is nobody's.
+      pending.catch(() => undefined);
+      return pending;
+    };
+    let next: Promise<GraphPage> | undefined = fetchPage(firstUrl, 1);
+    for (let page = 1; next; page++) {
+      const body: GraphPage = await next;
+      const nextUrl = body['@odata.nextLink'];
+      next = nextUrl === undefined ? undefined : fetchPage(nextUrl, page + 1);
       const users = acceptItems(this.name, body.value, graphUserSchema, (item) => `${listing} page ${page}, item ${item}`, onRejected);
       yield users.map((u) => toSourceUser(asGraphObject(u), deleted, managerExpanded));
-      url = body['@odata.nextLink'];
     }
   }
 

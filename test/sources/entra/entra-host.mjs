@@ -15,6 +15,8 @@ const { EntraSource } = await load('sources/entra/entra-source.js');
 const { sourceSchema } = await load('config/schema.js');
 
 const sources = new Map();
+/** Reads a test left part-way (readFirstUsersPage): kept so they are not collected mid-read. */
+const held = [];
 function sourceFor(overrides = {}) {
   const key = JSON.stringify(overrides);
   if (!sources.has(key)) sources.set(key, new EntraSource('corp', sourceSchema.parse({ ...config, ...overrides })));
@@ -29,6 +31,13 @@ async function collect(iterable) {
 
 const operations = {
   readUsers: async (source, [attributes]) => (await collect(source.readUsers({ attributes }))).flat(),
+  // Takes the first page and holds the read there, as an engine busy with that page would.
+  readFirstUsersPage: async (source, [attributes]) => {
+    const pages = source.readUsers({ attributes })[Symbol.asyncIterator]();
+    const first = await pages.next();
+    held.push(pages);
+    return first.value ?? [];
+  },
   readGroups: async (source, [selection, attributes]) => (await collect(source.readGroups(selection, { attributes }))).flat(),
   readGroupPages: async (source, [selection, attributes]) => {
     const rejected = [];

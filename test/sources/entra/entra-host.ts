@@ -19,6 +19,7 @@ export interface HostError {
 /** What each operation answers, as JSON. */
 export interface Operations {
   readUsers: { args: [attributes: string[]]; value: SourceUser[] };
+  readFirstUsersPage: { args: [attributes: string[]]; value: SourceUser[] };
   readGroups: { args: [selection: { refs: string[] } | 'all', attributes: string[]]; value: SourceGroup[] };
   readGroupPages: { args: [selection: { refs: string[] } | 'all', attributes: string[]]; value: { pages: SourceGroup[][]; rejected: RejectedObject[] } };
   groupChangeCursor: { args: [selection: { refs: string[] } | 'all', attributes: string[]]; value: string };

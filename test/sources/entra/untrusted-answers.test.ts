@@ -64,6 +64,18 @@ function firstUsersPageRequests(): number {
   return graphPathsOf(fake).filter((path) => path.startsWith('/users?') && !path.includes('$skiptoken')).length;
 }
 
+describe('reading ahead', () => {
+  it('asks for the next users page while the engine still works on this one, and no further', async () => {
+    const first = await host.value('readFirstUsersPage', [ATTRIBUTES]);
+    expect(first.map((u) => u.id)).toEqual([ids.ada, ids.grace]);
+    const usersPages = () => graphPathsOf(fake).filter((path) => path.startsWith('/users?'));
+    // Page 2 is on its way although nobody has asked the read for it; page 3 waits for page 2 to be taken.
+    await expect.poll(usersPages, { timeout: 60_000 }).toHaveLength(2);
+    expect(usersPages()[1]).toContain('$skiptoken');
+    expect(graphPathsOf(fake).some((path) => path.startsWith('/directory/deletedItems'))).toBe(false);
+  });
+});
+
 describe('a page that is not a Graph page fails the read (after retries), never ends it', () => {
   it.each<[MalformedPage, RegExp]>([
     ['html', /Graph answered 200 with a body that is not JSON \(text\/html/],
