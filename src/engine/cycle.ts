@@ -219,10 +219,14 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   const planned: UserOperation[] = [];
   const deprovisioning: UserOperation[] = [];
   const skipped: SkippedObject[] = [];
-  /** Linked users the read returned: only a linked user can be absent, so only they are remembered (a first sync remembers no one). */
-  const seen = new Set<string>();
+  /**
+   * The links of the users the read returned: only a linked user can be absent, so only they are
+   * remembered (a first sync remembers no one), by their index entry rather than a copy of their id.
+   */
+  const seen = new Set<LinkEntry>();
   const see = (sourceId: string): void => {
-    if (userIndex.has(sourceId)) seen.add(sourceId);
+    const entry = userIndex.get(sourceId);
+    if (entry) seen.add(entry);
   };
   const creates = new CreateConflicts();
   let inScope = 0;
@@ -293,7 +297,7 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   const removed = new Set(read.removed);
   if (fullyRead || removed.size > 0) {
     for (const [sourceId, entry] of userIndex) {
-      if (seen.has(sourceId) || entry.state === 'deleted' || (!fullyRead && !removed.has(sourceId))) continue;
+      if (seen.has(entry) || entry.state === 'deleted' || (!fullyRead && !removed.has(sourceId))) continue;
       const link = loadLink(sourceId);
       const operation = link && planAbsentUser(link, job.config.users.deprovision);
       if (!operation) continue;

@@ -50,7 +50,12 @@ const RETRYABLE_CREATE = new Set([408, 429, 503]);
 const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 const MAX_BACKOFF_MS = 60_000;
 const CONTENT_TYPE = 'application/scim+json';
-const DEFAULT_PAGE_SIZE = 100;
+/**
+ * How many resources a listing asks for per page. Apps cap `count` at their own maximum (RFC 7644
+ * §3.4.2.4) and listAll follows what they answer; asking for 500 lets an app that allows it answer
+ * a 50,000-account listing in 100 pages rather than 500.
+ */
+export const LISTING_PAGE_SIZE = 500;
 const DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 const TIMEOUT_CODES: Readonly<Record<string, string>> = {
   UND_ERR_CONNECT_TIMEOUT: 'connecting',
@@ -129,7 +134,7 @@ export class ScimClient {
     options: { readonly attributes: readonly string[]; readonly pageSize?: number },
     onPage: (resources: readonly ScimObject[], page: { readonly totalResults?: number }) => void,
   ): Promise<{ pages: number; resources: number }> {
-    const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+    const pageSize = options.pageSize ?? LISTING_PAGE_SIZE;
     if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new RangeError(`pageSize must be a positive integer, not ${pageSize}`);
     const attributes = options.attributes.length > 0 ? `attributes=${options.attributes.map(encodeURIComponent).join(',')}&` : '';
     let startIndex = 1;

@@ -202,15 +202,43 @@ export interface StoredReference {
   readonly refSourceId?: string;
 }
 
+/** SQLite hands every row its own copy of the state's text; a link index of 100,000 shares these three. */
+const LINK_STATES: Readonly<Record<LinkState, LinkState>> = { active: 'active', disabled: 'disabled', deleted: 'deleted' };
+
 /** SQLite's JSON path of one top-level key of the stored attributes (target paths contain dots and colons). */
 function jsonPath(key: string): string {
   return `$.${JSON.stringify(key)}`;
 }
 
-/** Computed for every user of every full read, so the one-shot `hash` (no Hash object per call). */
+/**
+ * Computed for every user of every full read: sha-256 of the attributes as sorted [key, value]
+ * pairs in JSON, cut to 22 characters. Stored hashes depend on that exact text, so it never changes.
+ */
 export function hashAttributes(attributes: Readonly<Record<string, ScimValue>>): string {
-  const sorted = Object.keys(attributes).sort().map((k) => [k, attributes[k]]);
-  return hash('sha256', JSON.stringify(sorted), 'base64url').slice(0, 22);
+  return hash('sha256', canonicalAttributesJson(attributes), 'base64url').slice(0, 22);
+}
+
+/** Target paths repeat for every user of a job: each is quoted once. */
+const quotedKeys = new Map<string, string>();
+
+/**
+ * `JSON.stringify(Object.keys(attributes).sort().map((k) => [k, attributes[k]]))`, byte for byte,
+ * without building the pairs (half the time, measured over 100,000 users).
+ */
+export function canonicalAttributesJson(attributes: Readonly<Record<string, ScimValue>>): string {
+  const keys = Object.keys(attributes).sort();
+  let text = '[';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    let quoted = quotedKeys.get(key);
+    if (quoted === undefined) {
+      quoted = JSON.stringify(key);
+      if (quotedKeys.size < 10_000) quotedKeys.set(key, quoted);
+    }
+    // In an array, JSON.stringify writes null where a value has no JSON form (undefined).
+    text += `${i === 0 ? '[' : ',['}${quoted},${JSON.stringify(attributes[key]) ?? 'null'}]`;
+  }
+  return `${text}]`;
 }
 
 export class StateStore {
@@ -316,7 +344,7 @@ export class StateStore {
       state: LinkState;
       hash: string;
     }>;
-    for (const row of rows) visit({ targetId: row.target_id, label: row.label, state: row.state, hash: row.hash }, row.source_id);
+    for (const row of rows) visit({ targetId: row.target_id, label: row.label, state: LINK_STATES[row.state], hash: row.hash }, row.source_id);
   }
 
   /** How many links of a job are live (not deleted). */

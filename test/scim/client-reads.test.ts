@@ -54,7 +54,7 @@ describe('ScimClient.listAll', () => {
     expect(pages.map((p) => p.length)).toEqual([7, 7, 7, 7, 2]);
     expect(pages.flat()).toEqual(USERS.map((u) => u.id));
     expect(queries(server.received)).toEqual(
-      [1, 8, 15, 22, 29].map((startIndex) => ({ attributes: 'userName,externalId', startIndex: String(startIndex), count: '100' })),
+      [1, 8, 15, 22, 29].map((startIndex) => ({ attributes: 'userName,externalId', startIndex: String(startIndex), count: '500' })),
     );
     expect(server.received.every((r) => r.url.startsWith('/scim/v2/Users?'))).toBe(true);
   });
@@ -96,7 +96,7 @@ describe('ScimClient.listAll', () => {
     const error = await client.listAll('Users', { attributes: [] }, (r) => pages.push(r.length)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ScimResponseError);
     expect((error as Error).message).toContain('Resources is text "none", not an array');
-    expect((error as ScimResponseError).path).toBe('/Users?startIndex=3&count=100');
+    expect((error as ScimResponseError).path).toBe('/Users?startIndex=3&count=500');
     expect(pages).toEqual([2]);
   });
 

@@ -6,15 +6,13 @@
  */
 import { z } from 'zod';
 import type { ScimObject } from '../../mapping/paths.js';
-import type { ScimClient, ScimResourceType } from '../../scim/client.js';
+import { LISTING_PAGE_SIZE, type ScimClient, type ScimResourceType } from '../../scim/client.js';
 import { ScimAuthError, ScimRequestError, ScimResponseError } from '../../scim/errors.js';
 import { resourceIdOf } from '../../scim/responses.js';
 import { Window } from '../window.js';
 
 /** Answers to an unfiltered GET that mean "this app does not list" (RFC 7644 §3.4.2 lets a provider refuse, e.g. 400 tooMany). */
 const CANNOT_LIST = new Set([400, 403, 404, 405, 501]);
-
-const DEFAULT_PAGE_SIZE = 500;
 
 /** The attributes reconcile reads from each user; each is optional, but what is there must have its SCIM type. */
 const userSchema = z.looseObject({
@@ -93,7 +91,7 @@ async function list(options: AppReadOptions, onObject: (object: ScimObject) => v
   const { client, resourceType } = options;
   let pages = 0;
   try {
-    await client.listAll(resourceType, { attributes: options.attributes, pageSize: options.pageSize ?? DEFAULT_PAGE_SIZE }, (resources, page) => {
+    await client.listAll(resourceType, { attributes: options.attributes, pageSize: options.pageSize ?? LISTING_PAGE_SIZE }, (resources, page) => {
       pages++;
       if (pages === 1) checkPageCap(resources.length, page.totalResults, options.linkedCount);
       for (const resource of resources) onObject(validated(resource, resourceType, `GET /${resourceType}`));
