@@ -157,7 +157,10 @@ export interface FirstContactOptions {
   readonly log: Logger;
   /** Creates after which listing the app once is considered (then again at each doubling). Default 200. */
   readonly listThreshold?: number;
-  /** List only while the app holds at most this many objects per create seen so far. Default 20. */
+  /**
+   * List only while the app holds at most this many objects per create seen so far. Default 100:
+   * at 500 a page, the listing then costs at most one request per five lookups already made.
+   */
   readonly listRatio?: number;
   readonly pageSize?: number;
 }
@@ -203,7 +206,7 @@ export class FirstContact {
 
   constructor(private readonly options: FirstContactOptions) {
     this.nextProbe = options.listThreshold ?? 200;
-    this.listRatio = options.listRatio ?? 20;
+    this.listRatio = options.listRatio ?? 100;
   }
 
   /** The planner saw one more create; the listing may start. */
