@@ -502,12 +502,8 @@ function planObservedUser(user: ObservedUser, entry: LinkEntry | undefined, load
  * One app account, one source object, within a cycle: two creates that share a match value
  * (userName ada@x and ADA@x, say) would find or make the same account. The second is refused.
  */
-/**
- * The match values of this cycle's creates, so that two source users who would land on one
- * account are caught before either is sent. A first sync holds one entry per user: the key and
- * the claimant's source id, nothing more.
- */
 class CreateConflicts {
+  /** A first sync holds one entry per user, so only the match key and the claimant's source id. */
   private readonly claimed = new Map<string, string>();
 
   clear(): void {
