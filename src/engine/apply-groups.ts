@@ -10,7 +10,7 @@ import { buildCreateGroup, buildMembersPatch, buildPatch, type Compat } from '..
 import { resourceIdOf } from '../scim/responses.js';
 import type { StateStore } from '../state/store.js';
 import { countByKind, ObjectConflictError } from './apply.js';
-import { changesAgainstHeld, type FirstContact } from './first-contact.js';
+import { changesAgainstHeld, FirstContact } from './first-contact.js';
 import type { OutcomeRecorder } from './recorder.js';
 import { Window } from './window.js';
 import type { CreateGroup, GroupOperation, MembershipChange, MembershipPlan } from './group-plan.js';
@@ -24,6 +24,12 @@ export interface GroupApplyContext {
   readonly compat: Compat;
   /** The cycle's logger (it carries the job). */
   readonly log: Logger;
+}
+
+/** The context every job that sends group changes (cycle, provision on demand, reconcile repair) builds alike. */
+export function groupApplyContext(ports: Omit<GroupApplyContext, 'firstContact'>, match: readonly { readonly target: string }[]): GroupApplyContext {
+  const firstContact = new FirstContact({ client: ports.client, resourceType: 'Groups', matchAttributes: match.map((r) => r.target), log: ports.log });
+  return { ...ports, firstContact };
 }
 
 export type GroupResult = 'groupsCreated' | 'groupsLinked' | 'groupsUpdated' | 'groupsDeleted' | 'groupsFailed';

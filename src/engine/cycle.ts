@@ -9,7 +9,7 @@ import { readsGroupChanges } from '../sources/source.js';
 import { hashAttributes, type Link, type LinkEntry, type PendingEntry, type RunOutcome, type StateStore } from '../state/store.js';
 import type { JobPorts } from './ports.js';
 import { applyUserOperation, countByKind, emptyApplySummary, type ApplyContext, type ApplySummary } from './apply.js';
-import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from './apply-groups.js';
+import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, groupApplyContext } from './apply-groups.js';
 import { applyEscrow, escrowVerdict, fingerprintOf, nextAttemptAt } from './escrow.js';
 import { FirstContact, matchKey } from './first-contact.js';
 import { planGroupChanges, planMembershipChanges, type GroupOperation, type GroupPlan, type MembershipPlan } from './group-plan.js';
@@ -360,15 +360,7 @@ async function runStages(deps: CycleDependencies, options: CycleOptions, state: 
   }
 
   const groupSummary = emptyGroupSummary();
-  const groupContext: GroupApplyContext = {
-    job: name,
-    client,
-    store,
-    recorder,
-    compat,
-    log: cycleLog,
-    firstContact: new FirstContact({ client, resourceType: 'Groups', matchAttributes: groupsConfig === false ? [] : groupsConfig.match.map((r) => r.target), log: cycleLog }),
-  };
+  const groupContext = groupApplyContext({ job: name, client, store, recorder, compat, log: cycleLog }, groupsConfig === false ? [] : groupsConfig.match);
   let membership: MembershipPlan | undefined;
   if (!client.halted) {
     // Groups after their member users; deprovisioning last, so that a user re-created under a new

@@ -13,7 +13,7 @@ import { equalityFilter, type Compat } from '../scim/requests.js';
 import { SourceReadError, type RejectedObject, type SourceUser } from '../sources/source.js';
 import type { Link } from '../state/store.js';
 import { applyUserOperation, emptyApplySummary, type ApplyContext, type OperationResult } from './apply.js';
-import { applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from './apply-groups.js';
+import { applyMembershipChanges, emptyGroupSummary, groupApplyContext } from './apply-groups.js';
 import { FirstContact, type FirstContactOptions } from './first-contact.js';
 import { planMembershipChanges } from './group-plan.js';
 import { lookup } from './group-read.js';
@@ -211,7 +211,7 @@ async function runSteps(deps: OnDemandDependencies, userRef: string, steps: Step
     steps.fail(`not sent: ${planned.skipped.error}`);
     return { sourceId, targetId: live?.targetId };
   }
-  const recorder = new OutcomeRecorder(store, name, { user: store.pendingEntries(name, 'user'), group: store.pendingEntries(name, 'group') });
+  const recorder = OutcomeRecorder.forJob(store, name);
   const operation = planned.operation;
   if (!operation) {
     steps.add('ok', nothingToDo(observed, live, job));
@@ -287,15 +287,7 @@ async function runSteps(deps: OnDemandDependencies, userRef: string, steps: Step
     userLinks: userLink ? new Map([[sourceId, userLink]]) : new Map(),
     batchSize: groupsConfig.batchSize,
   });
-  const groupContext: GroupApplyContext = {
-    job: name,
-    client,
-    store,
-    recorder,
-    compat,
-    log,
-    firstContact: new FirstContact({ client, resourceType: 'Groups', matchAttributes: groupsConfig.match.map((r) => r.target), log }),
-  };
+  const groupContext = groupApplyContext({ job: name, client, store, recorder, compat, log }, groupsConfig.match);
   await applyMembershipChanges(membership, groupContext, emptyGroupSummary());
   recorder.flush();
   // What the app confirmed is what was recorded: a change whose record did not move failed (the error waits in escrow).

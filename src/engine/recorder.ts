@@ -40,6 +40,11 @@ export class OutcomeRecorder {
     this.maxDelayMs = options.maxDelayMs ?? 200;
   }
 
+  /** A recorder for a job, with its objects pending in escrow as the state database holds them now. */
+  static forJob(store: StateStore, job: string, options: RecorderOptions = {}): OutcomeRecorder {
+    return new OutcomeRecorder(store, job, { user: store.pendingEntries(job, 'user'), group: store.pendingEntries(job, 'group') }, options);
+  }
+
   /**
    * Claims a target object for a source object before it is linked. Refused — with the owner —
    * when another source object of the job holds it, in the snapshot or earlier this cycle.

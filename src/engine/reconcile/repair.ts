@@ -11,7 +11,7 @@ import type { ScimClient } from '../../scim/client.js';
 import type { Compat } from '../../scim/requests.js';
 import type { StateStore } from '../../state/store.js';
 import { applyUserOperation, emptyApplySummary, type ApplyContext } from '../apply.js';
-import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, type GroupApplyContext } from '../apply-groups.js';
+import { applyGroupOperations, applyMembershipChanges, emptyGroupSummary, groupApplyContext } from '../apply-groups.js';
 import { applyChanges } from '../diff.js';
 import { FirstContact } from '../first-contact.js';
 import { inBatches, type GroupOperation, type MemberRef, type MembershipChange, type ObservedGroup } from '../group-plan.js';
@@ -40,7 +40,7 @@ export interface RepairContext {
 export async function repair(context: RepairContext, report: ReconcileReport, options: ReconcileOptions): Promise<RepairSummary> {
   const { job, store, client, log } = context;
   const name = job.config.name;
-  const recorder = new OutcomeRecorder(store, name, { user: store.pendingEntries(name, 'user'), group: store.pendingEntries(name, 'group') });
+  const recorder = OutcomeRecorder.forJob(store, name);
   const userContext: ApplyContext = {
     client,
     recorder,
@@ -75,15 +75,7 @@ export async function repair(context: RepairContext, report: ReconcileReport, op
 
   const groupSummary = emptyGroupSummary();
   if (options.repair && job.config.groups !== false && !client.halted) {
-    const groupContext: GroupApplyContext = {
-      job: name,
-      client,
-      store,
-      recorder,
-      compat: context.compat,
-      log,
-      firstContact: new FirstContact({ client, resourceType: 'Groups', matchAttributes: job.config.groups.match.map((r) => r.target), log }),
-    };
+    const groupContext = groupApplyContext({ job: name, client, store, recorder, compat: context.compat, log }, job.config.groups.match);
     await applyGroupOperations(groupRepairs(context, report), groupContext, groupSummary);
     recorder.flush();
     const changes = membershipRepairs(context, report);
